@@ -1,0 +1,18 @@
+// β-divergence Dβ(X, V) = Σ_ij dβ(x_ij | v_ij) for any real β (see beta.hpp for conventions).
+#pragma once
+
+#include "deepnmf/types.hpp"
+
+namespace deepnmf {
+
+/// Dβ(X, V) for two matrices of one shape. Throws std::invalid_argument for negative or NaN
+/// entries and for exact zeros in X when β ≤ 0 (the divergence is infinite there).
+template <class T>
+double beta_divergence(const CMatRef<T>& X, const CMatRef<T>& V, double beta, int n_threads);
+
+/// Dβ(X, W H), streaming W H through cache in blocks (no m×n temporary).
+template <class T>
+double beta_divergence_wh(const CMatRef<T>& X, const CMatRef<T>& W, const CMatRef<T>& H,
+                          double beta, int n_threads);
+
+}  // namespace deepnmf

@@ -1,0 +1,92 @@
+// Streaming passes that compute the majorizer matrices of Dβ(Y, W H) block by block, without
+// ever forming the m×n product (spec §1):
+//   H-type (columns of Y are separable):  P = Wᵀ V^(β−1),  Q = Wᵀ (Y ⊙ V^(β−2))
+//   W-type (rows of Y are separable):     P = V^(β−1) Hᵀ,  Q = (Y ⊙ V^(β−2)) Hᵀ
+// with V = W H evaluated one block of columns (rows) at a time, so the workspace per thread is
+// one cache-sized slab. Each block hands its P, Q to a `sink` that applies the update to the
+// factor's matching columns (rows) in place — other blocks never read them, so in-place is safe.
+// The blocks are fixed by the shapes alone, so the result does not depend on the thread count.
+#pragma once
+
+#include <vector>
+
+#include "deepnmf/elementwise.hpp"
+#include "deepnmf/parallel.hpp"
+
+namespace deepnmf {
+
+template <class T>
+struct SlabWorkspace {
+  Mat<T> V, A, P, Q;
+};
+
+/// H-type pass; sink(j0, nb, P, Q) gets the r×nb blocks for columns [j0, j0+nb).
+/// Returns Σ dβ(Y | W H) at the incoming H when want_loss (else 0).
+template <class T, class Sink>
+double h_pass(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H, const Beta& b,
+              int n_threads, bool want_loss, Sink&& sink) {
+  const Index m = Y.rows(), n = Y.cols(), r = W.cols();
+  const Blocking blocks(n, block_length(m, n));
+  const bool use_A = needs_A(b);
+  Vec<T> colsum_W;
+  if (!use_A) colsum_W = W.colwise().sum().transpose();  // β = 1: P = Wᵀ 1
+  std::vector<double> loss(static_cast<size_t>(blocks.count), 0.0);
+  parallel_blocks(
+      blocks.count, n_threads, [] { return SlabWorkspace<T>(); },
+      [&](Index blk, SlabWorkspace<T>& ws) {
+        const Index j0 = blocks.begin(blk), nb = blocks.length(blk);
+        ws.V.resize(m, nb);
+        ws.V.noalias() = W * H.middleCols(j0, nb);
+        if (use_A) ws.A.resize(m, nb);
+        double part = 0.0;
+        for (Index i = 0; i < m; ++i) {
+          const T* y = Y.data() + i * Y.outerStride() + j0;
+          if (want_loss) part += divergence_row(y, ws.V.row(i).data(), nb, b);
+          majorizer_row(y, ws.V.row(i).data(), use_A ? ws.A.row(i).data() : nullptr, nb, b);
+        }
+        loss[static_cast<size_t>(blk)] = part;
+        ws.Q.resize(r, nb);
+        ws.Q.noalias() = W.transpose() * ws.V;
+        ws.P.resize(r, nb);
+        if (use_A) ws.P.noalias() = W.transpose() * ws.A;
+        else ws.P = colsum_W.replicate(1, nb);
+        sink(j0, nb, ws.P, ws.Q);
+      });
+  return want_loss ? ordered_sum(loss) : 0.0;
+}
+
+/// W-type pass; sink(i0, mb, P, Q) gets the mb×r blocks for rows [i0, i0+mb).
+template <class T, class Sink>
+double w_pass(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H, const Beta& b,
+              int n_threads, bool want_loss, Sink&& sink) {
+  const Index m = Y.rows(), n = Y.cols(), r = W.cols();
+  const Blocking blocks(m, block_length(n, m));
+  const bool use_A = needs_A(b);
+  Eigen::Matrix<T, 1, Eigen::Dynamic> rowsum_H;
+  if (!use_A) rowsum_H = H.rowwise().sum().transpose();  // β = 1: P = 1 Hᵀ
+  std::vector<double> loss(static_cast<size_t>(blocks.count), 0.0);
+  parallel_blocks(
+      blocks.count, n_threads, [] { return SlabWorkspace<T>(); },
+      [&](Index blk, SlabWorkspace<T>& ws) {
+        const Index i0 = blocks.begin(blk), mb = blocks.length(blk);
+        ws.V.resize(mb, n);
+        ws.V.noalias() = W.middleRows(i0, mb) * H;
+        if (use_A) ws.A.resize(mb, n);
+        double part = 0.0;
+        for (Index i = 0; i < mb; ++i) {
+          const T* y = Y.data() + (i0 + i) * Y.outerStride();
+          if (want_loss) part += divergence_row(y, ws.V.row(i).data(), n, b);
+          majorizer_row(y, ws.V.row(i).data(), use_A ? ws.A.row(i).data() : nullptr, n, b);
+        }
+        loss[static_cast<size_t>(blk)] = part;
+        ws.Q.resize(mb, r);
+        ws.Q.noalias() = ws.V * H.transpose();
+        ws.P.resize(mb, r);
+        if (use_A) ws.P.noalias() = ws.A * H.transpose();
+        else ws.P = rowsum_H.replicate(mb, 1);
+        sink(i0, mb, ws.P, ws.Q);
+      });
+  return want_loss ? ordered_sum(loss) : 0.0;
+}
+
+}  // namespace deepnmf

@@ -1,0 +1,47 @@
+// Matrix types shared by every kernel: row-major, as NumPy's default (C) order, passed by
+// Eigen::Ref so that a NumPy array is used in place — never copied (see bindings.cpp).
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <limits>
+
+namespace deepnmf {
+
+using Index = Eigen::Index;
+
+template <class T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+/// Read-only view of a row-major matrix (any row stride, unit column stride).
+template <class T>
+using CMatRef = Eigen::Ref<const Mat<T>, 0, Eigen::OuterStride<>>;
+/// Writable view of a row-major matrix (any row stride, unit column stride).
+template <class T>
+using MatRef = Eigen::Ref<Mat<T>, 0, Eigen::OuterStride<>>;
+/// Read-only / writable contiguous vectors.
+template <class T>
+using CVecRef = Eigen::Ref<const Vec<T>>;
+template <class T>
+using VecRef = Eigen::Ref<Vec<T>>;
+
+/// The paper's floor ε (Section 3.2.1): machine epsilon of the working precision.
+template <class T>
+constexpr T floor_eps() {
+  return std::numeric_limits<T>::epsilon();
+}
+
+}  // namespace deepnmf
+
+namespace deepnmf {
+
+/// Pointer to the first entry of row i of a row-major view (rows are contiguous).
+template <class M>
+auto row_ptr(M& a, Index i) -> decltype(a.data()) {
+  return a.data() + i * a.outerStride();
+}
+
+}  // namespace deepnmf

@@ -1,0 +1,70 @@
+#include "deepnmf/divergence.hpp"
+
+#include <vector>
+
+#include "deepnmf/elementwise.hpp"
+#include "deepnmf/parallel.hpp"
+
+namespace deepnmf {
+namespace {
+
+/// Rejects what makes Dβ(X, ·) meaningless: negative or NaN entries, and zeros when β ≤ 0.
+template <class T>
+void check_data(const CMatRef<T>& X, const char* name, const Beta& b, bool is_data) {
+  for (Index i = 0; i < X.rows(); ++i) {
+    const auto row = X.row(i).array();
+    require(!(row < T(0)).any() && !row.isNaN().any(),
+            std::string(name) + " must be nonnegative and free of NaN");
+    if (is_data && zero_x_undefined(b)) require(!(row == T(0)).any(), zero_x_message(b));
+  }
+}
+
+}  // namespace
+
+template <class T>
+double beta_divergence(const CMatRef<T>& X, const CMatRef<T>& V, double beta, int n_threads) {
+  const Beta b(beta);
+  require(X.rows() == V.rows() && X.cols() == V.cols(),
+          "beta_divergence: shapes differ: " + shape_of(X) + " and " + shape_of(V));
+  check_data(X, "A", b, true);
+  check_data(V, "B", b, false);
+  std::vector<double> part(static_cast<size_t>(X.rows()), 0.0);
+  parallel_for(X.rows(), n_threads, [&](Index i) {
+    part[static_cast<size_t>(i)] = divergence_row(row_ptr(X, i), row_ptr(V, i), X.cols(), b);
+  });
+  return ordered_sum(part);
+}
+
+template <class T>
+double beta_divergence_wh(const CMatRef<T>& X, const CMatRef<T>& W, const CMatRef<T>& H,
+                          double beta, int n_threads) {
+  const Beta b(beta);
+  require_product_shapes(X, W, H, "beta_divergence");
+  check_data(X, "X", b, true);
+  check_data(W, "W", b, false);
+  check_data(H, "H", b, false);
+  const Index m = X.rows(), n = X.cols();
+  const Blocking blocks(m, block_length(n, m));
+  std::vector<double> part(static_cast<size_t>(blocks.count), 0.0);
+  parallel_blocks(
+      blocks.count, n_threads, [] { return Mat<T>(); },
+      [&](Index blk, Mat<T>& V) {
+        const Index i0 = blocks.begin(blk), mb = blocks.length(blk);
+        V.resize(mb, n);
+        V.noalias() = W.middleRows(i0, mb) * H;
+        double s = 0.0;
+        for (Index i = 0; i < mb; ++i) s += divergence_row(row_ptr(X, i0 + i), V.row(i).data(), n, b);
+        part[static_cast<size_t>(blk)] = s;
+      });
+  return ordered_sum(part);
+}
+
+template double beta_divergence<float>(const CMatRef<float>&, const CMatRef<float>&, double, int);
+template double beta_divergence<double>(const CMatRef<double>&, const CMatRef<double>&, double,
+                                        int);
+template double beta_divergence_wh<float>(const CMatRef<float>&, const CMatRef<float>&,
+                                           const CMatRef<float>&, double, int);
+template double beta_divergence_wh<double>(const CMatRef<double>&, const CMatRef<double>&,
+                                            const CMatRef<double>&, double, int);
+
+}  // namespace deepnmf

@@ -1,0 +1,35 @@
+"""deepnmf: deep nonnegative matrix factorization with β-divergences.
+
+Models and algorithms of Leplat, Hien, Onwunta & Gillis, "Deep Nonnegative Matrix
+Factorization with Beta Divergences" (2023), on a C++/Eigen/OpenMP core.
+"""
+
+from __future__ import annotations
+
+from . import updates
+from ._base import ConvergenceWarning
+from ._core import ISA_LEVEL as _ISA_LEVEL
+from .divergence import beta_divergence
+from .nmf import BetaNMF
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BetaNMF",
+    "ConvergenceWarning",
+    "beta_divergence",
+    "updates",
+    "__version__",
+]
+
+
+def build_info() -> dict[str, object]:
+    """Which compiled core is in use: ISA level, OpenMP, default thread count."""
+    from . import _core
+
+    return {
+        "isa_level": _ISA_LEVEL,
+        "core": _core.CORE_NAME,
+        "openmp": _core.OPENMP,
+        "max_threads": _core.max_threads(),
+    }

@@ -1,0 +1,53 @@
+"""What every estimator shares: scikit-learn's parameter protocol (get_params / set_params /
+repr) without requiring scikit-learn, and the library's warnings."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+
+class ConvergenceWarning(UserWarning):
+    """A fit stopped at ``max_iter`` before meeting its tolerance."""
+
+
+class EstimatorMixin:
+    """Constructor parameters are stored verbatim and read back by name (scikit-learn style)."""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters of this estimator, by name."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> "EstimatorMixin":
+        """Set constructor parameters by name; returns self."""
+        valid = set(self._param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(
+                    f"invalid parameter {key!r} for {type(self).__name__}; valid: {sorted(valid)}"
+                )
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        sig = inspect.signature(type(self).__init__)
+        shown = []
+        for name, p in sig.parameters.items():
+            if name == "self":
+                continue
+            value = getattr(self, name)
+            if p.default is inspect.Parameter.empty or not _same(value, p.default):
+                shown.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:  # arrays and the like
+        return a is b

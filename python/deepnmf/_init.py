@@ -1,0 +1,75 @@
+"""Initial factors for X ≈ W H: scaled random, and NNDSVD (Boutsidis & Gallopoulos 2008)
+with its variants 'nndsvda' (zeros filled with the mean of X) and 'nndsvdar' (small random).
+Every init ends floored at ε, the paper's floor, so multiplicative updates can move every entry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse.linalg
+
+INITS = ("random", "nndsvd", "nndsvda", "nndsvdar")
+
+
+def _leading_svd(X: np.ndarray, r: int, rng: np.random.Generator):
+    """The r leading singular triplets, largest first."""
+    m, n = X.shape
+    if r >= min(m, n) // 2 or min(m, n) <= 500:
+        U, S, Vt = np.linalg.svd(X.astype(np.float64, copy=False), full_matrices=False)
+        return U[:, :r], S[:r], Vt[:r]
+    v0 = rng.uniform(-1.0, 1.0, size=min(m, n))
+    U, S, Vt = scipy.sparse.linalg.svds(X.astype(np.float64, copy=False), k=r, v0=v0)
+    order = np.argsort(S)[::-1]
+    return U[:, order], S[order], Vt[order]
+
+
+def initialize(X: np.ndarray, r: int, init: str, rng: np.random.Generator):
+    """(W, H) of shapes (m, r), (r, n) in X's dtype, all entries ≥ ε."""
+    m, n = X.shape
+    dtype = X.dtype
+    eps = np.finfo(dtype).eps
+    if init == "random":
+        avg = np.sqrt(max(float(X.mean()), eps) / r)
+        W = avg * np.abs(rng.standard_normal((m, r)))
+        H = avg * np.abs(rng.standard_normal((r, n)))
+    elif init in ("nndsvd", "nndsvda", "nndsvdar"):
+        W, H = _nndsvd(X, r, rng)
+        avg = float(X.mean())
+        if init == "nndsvda":
+            W[W == 0] = avg
+            H[H == 0] = avg
+        elif init == "nndsvdar":
+            W[W == 0] = abs(avg * rng.standard_normal(int((W == 0).sum())) / 100)
+            H[H == 0] = abs(avg * rng.standard_normal(int((H == 0).sum())) / 100)
+    else:
+        raise ValueError(f"init={init!r} is not one of {INITS} (or explicit factors)")
+    W = np.maximum(np.ascontiguousarray(W, dtype=dtype), eps)
+    H = np.maximum(np.ascontiguousarray(H, dtype=dtype), eps)
+    return W, H
+
+
+def _nndsvd(X: np.ndarray, r: int, rng: np.random.Generator):
+    """NNDSVD: each singular pair (u, v) is split into its positive and negative parts and the
+    pair with the larger product of norms is kept (the leading pair is nonnegative up to sign)."""
+    U, S, Vt = _leading_svd(X, r, rng)
+    m, n = X.shape
+    W = np.zeros((m, r))
+    H = np.zeros((r, n))
+    W[:, 0] = np.sqrt(S[0]) * np.abs(U[:, 0])
+    H[0, :] = np.sqrt(S[0]) * np.abs(Vt[0, :])
+    for j in range(1, r):
+        x, y = U[:, j], Vt[j, :]
+        xp, xn = np.maximum(x, 0), np.maximum(-x, 0)
+        yp, yn = np.maximum(y, 0), np.maximum(-y, 0)
+        nxp, nyp = np.linalg.norm(xp), np.linalg.norm(yp)
+        nxn, nyn = np.linalg.norm(xn), np.linalg.norm(yn)
+        if nxp * nyp >= nxn * nyn:
+            u, v, sigma = xp / max(nxp, 1e-300), yp / max(nyp, 1e-300), nxp * nyp
+        else:
+            u, v, sigma = xn / max(nxn, 1e-300), yn / max(nyn, 1e-300), nxn * nyn
+        scale = np.sqrt(S[j] * sigma)
+        W[:, j] = scale * u
+        H[j, :] = scale * v
+    W[W < 1e-12 * W.max()] = 0.0
+    H[H < 1e-12 * H.max()] = 0.0
+    return W, H

@@ -1,0 +1,49 @@
+"""The β-divergence Dβ(A, B) = Σ_ij dβ(a_ij | b_ij)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _core
+from ._validation import as_float_array, check_beta, resolve_n_threads
+
+
+def beta_divergence(A: Any, B: Any, beta: Any, *, n_threads: int | None = None) -> float:
+    """β-divergence between nonnegative matrices, summed over all entries.
+
+    dβ(x|y) = x^β/(β(β−1)) + y^β/β − x y^(β−1)/(β−1), with the limits
+    x log(x/y) − x + y (β = 1, Kullback–Leibler), x/y − log(x/y) − 1 (β = 0,
+    Itakura–Saito) and (x − y)²/2 (β = 2). Evaluated without cancellation near x = y.
+
+    Parameters
+    ----------
+    A : array of shape (m, n)
+        The data (first argument). Exact zeros follow 0·log 0 = 0; with β ≤ 0 they make the
+        divergence infinite and raise ``ValueError``.
+    B : array of shape (m, n), or a pair (W, H)
+        The approximation; a pair is evaluated as W @ H without forming the product.
+    beta : float or {'frobenius', 'kullback-leibler', 'itakura-saito'}
+    n_threads : int, optional
+
+    Returns
+    -------
+    float
+        Dβ(A, B) ≥ 0; ``inf`` where B has a zero that A has not and β ≤ 1.
+    """
+    b = check_beta(beta)
+    A = as_float_array(A, "A")
+    nt = resolve_n_threads(n_threads)
+    if isinstance(B, tuple):
+        if len(B) != 2:
+            raise ValueError("B must be an array or a pair (W, H)")
+        W = as_float_array(B[0], "W", dtype=A.dtype)
+        H = as_float_array(B[1], "H", dtype=A.dtype)
+        if not (W >= 0).all() or not (H >= 0).all():
+            raise ValueError("W and H must be nonnegative and free of NaN")
+        if b <= 0 and (A == 0).any():
+            raise ValueError(
+                f"A has exact zeros and beta={b:g} <= 0: the beta-divergence is infinite there"
+            )
+        return float(_core.beta_divergence_wh(A, W, H, b, nt))
+    B = as_float_array(B, "B", dtype=A.dtype)
+    return float(_core.beta_divergence(A, B, b, nt))

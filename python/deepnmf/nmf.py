@@ -1,0 +1,191 @@
+"""Single-layer β-NMF by multiplicative updates (Févotte & Idier 2011), scikit-learn style."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._base import ConvergenceWarning, EstimatorMixin
+from ._init import INITS, initialize
+from ._validation import (
+    check_beta,
+    check_data,
+    check_factor,
+    check_positive_int,
+    check_rank,
+    check_tol,
+    resolve_n_threads,
+)
+
+#: Window (in iterations) over which the stopping rule measures the relative decrease.
+STAGNATION_WINDOW = 10
+
+
+def stagnated(losses: list[float], tol: float, window: int = STAGNATION_WINDOW) -> bool:
+    """True when the loss fell by less than ``tol`` (relative) over the last ``window``
+    iterations. MU never increases the loss, so this is a sound stagnation test."""
+    if len(losses) <= window:
+        return False
+    before, now = losses[-1 - window], losses[-1]
+    return (before - now) <= tol * abs(before)
+
+
+class BetaNMF(EstimatorMixin):
+    """Nonnegative matrix factorization X ≈ W H under the β-divergence, by multiplicative
+    updates (Févotte & Idier 2011), with the paper's floor max(·, ε) after every update.
+
+    Parameters
+    ----------
+    n_components : int
+        The rank r.
+    beta : float or {'frobenius', 'kullback-leibler', 'itakura-saito'}, default 1.0
+        The divergence: 2 (Frobenius), 1 (KL), 0 (IS) or any real β.
+    init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random', 'custom'}, default 'nndsvda'
+        Initial factors; 'custom' takes ``W`` and ``H`` given to :meth:`fit`.
+    max_iter : int, default 200
+        Iterations (one W and one H update each).
+    tol : float, default 1e-4
+        Stop when the loss decreased by less than ``tol`` (relative) over the last 10
+        iterations; 0 runs all ``max_iter`` iterations.
+    random_state : int, numpy Generator or None
+        Seed for the random inits (and the SVD start vector).
+    n_threads : int or None
+        Threads of the compiled core: None = OpenMP's default, -1 = all, k > 0 = k.
+        Results do not depend on it.
+    verbose : int, default 0
+        Print the loss every ``verbose`` iterations (0: silent).
+
+    Attributes
+    ----------
+    W_ : ndarray of shape (m, r)
+        The fitted W of the training data (what :meth:`fit_transform` returns).
+    components_ : ndarray of shape (r, n)
+        The fitted H (also ``H_``).
+    n_iter_ : int
+        Iterations run.
+    loss_history_ : ndarray of shape (n_iter_ + 1,)
+        Dβ(X, W H) at the initial factors and after every iteration (non-increasing).
+    loss_ : float
+        The final loss.
+
+    Notes
+    -----
+    The update order is W then H, as scikit-learn's ``NMF(solver="mu")``; from the same initial
+    factors both follow the same trajectory (see the tests for the epsilon conventions).
+    """
+
+    def __init__(
+        self,
+        n_components: int,
+        *,
+        beta: Any = 1.0,
+        init: str = "nndsvda",
+        max_iter: int = 200,
+        tol: float = 1e-4,
+        random_state: Any = None,
+        n_threads: int | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.n_components = n_components
+        self.beta = beta
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    # ---------------------------------------------------------------- fitting
+    def fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> "BetaNMF":
+        """Fit the factorization to X (m×n); ``W``, ``H`` are the initial factors when
+        ``init='custom'``."""
+        self._fit(X, W, H)
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> np.ndarray:
+        """Fit, and return W (m×r) of the training data."""
+        return self._fit(X, W, H)
+
+    def _fit(self, X: Any, W0: Any, H0: Any) -> np.ndarray:
+        beta = check_beta(self.beta)
+        X = check_data(X, beta)
+        r = check_rank(self.n_components)
+        max_iter = check_positive_int(self.max_iter, "max_iter")
+        tol = check_tol(self.tol)
+        nt = resolve_n_threads(self.n_threads)
+        m, n = X.shape
+        if self.init == "custom":
+            if W0 is None or H0 is None:
+                raise ValueError("init='custom' needs W and H passed to fit()")
+            W = check_factor(W0, "W", (m, r), X.dtype).copy()
+            H = check_factor(H0, "H", (r, n), X.dtype).copy()
+            eps = np.finfo(X.dtype).eps
+            np.maximum(W, eps, out=W)
+            np.maximum(H, eps, out=H)
+        elif self.init in INITS:
+            W, H = initialize(X, r, self.init, np.random.default_rng(self.random_state))
+        else:
+            raise ValueError(f"init={self.init!r} is not one of {INITS + ('custom',)}")
+
+        losses: list[float] = []
+        start = time.perf_counter()
+        n_iter = 0
+        for n_iter in range(1, max_iter + 1):
+            # The W update computes W H anyway: it returns the loss of the current iterate.
+            losses.append(_core.mu_w(X, W, H, beta, nt, True))
+            _core.mu_h(X, W, H, beta, False, nt, False)
+            if self.verbose and (n_iter - 1) % self.verbose == 0:
+                print(f"BetaNMF iter {n_iter - 1:5d}  loss {losses[-1]:.6e}  "
+                      f"{time.perf_counter() - start:7.2f}s")
+            if tol > 0 and stagnated(losses, tol):
+                break
+        losses.append(_core.beta_divergence_wh(X, W, H, beta, nt))
+        converged = tol > 0 and stagnated(losses, tol)
+        if tol > 0 and not converged and n_iter == max_iter:
+            warnings.warn(
+                f"BetaNMF stopped at max_iter={max_iter} before the loss stagnated "
+                f"(tol={tol:g}); increase max_iter", ConvergenceWarning, stacklevel=3)
+
+        self.W_ = W
+        self.H_ = H
+        self.components_ = H
+        self.n_components_ = r
+        self.n_features_in_ = n
+        self.n_iter_ = n_iter
+        self.loss_history_ = np.asarray(losses)
+        self.loss_ = float(losses[-1])
+        self.beta_ = beta
+        return W
+
+    # --------------------------------------------------------------- new data
+    def transform(self, X: Any) -> np.ndarray:
+        """W for new rows X (k×n) with H fixed: the same W updates, which are row-separable,
+        from a constant start (as scikit-learn)."""
+        self._check_fitted()
+        X = check_data(X, self.beta_)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} columns, the model was fit on {self.n_features_in_}")
+        H = np.ascontiguousarray(self.components_, dtype=X.dtype)
+        nt = resolve_n_threads(self.n_threads)
+        avg = np.sqrt(max(float(X.mean()), np.finfo(X.dtype).eps) / self.n_components_)
+        W = np.full((X.shape[0], self.n_components_), avg, dtype=X.dtype)
+        losses: list[float] = []
+        for _ in range(check_positive_int(self.max_iter, "max_iter")):
+            losses.append(_core.mu_w(X, W, H, self.beta_, nt, True))
+            if self.tol > 0 and stagnated(losses, self.tol):
+                break
+        return W
+
+    def inverse_transform(self, W: Any) -> np.ndarray:
+        """The reconstruction W H (k×n)."""
+        self._check_fitted()
+        W = np.asarray(W)
+        return W @ self.components_
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "components_"):
+            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")

@@ -1,0 +1,101 @@
+"""Single block updates, public because they are useful on their own (the paper's Remark 1):
+each is one majorization-minimization step that never increases its block objective.
+
+All functions take the data ``Y`` (m×n) ≈ ``W`` (m×r) ``H`` (r×n), keep ``Y``'s dtype
+(float32 or float64; factors of another dtype are converted), and return the updated factor —
+a new array, or ``out`` when given (``out=H`` updates ``H`` in place, without a copy).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._validation import check_beta, check_data, check_factor, resolve_n_threads
+
+
+def _prepare(Y: Any, W: Any, H: Any, beta: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    b = check_beta(beta)
+    Y = check_data(Y, b, "Y")
+    m, n = Y.shape
+    r = np.shape(W)[1] if np.ndim(W) == 2 else -1
+    W = check_factor(W, "W", (m, r), Y.dtype)
+    H = check_factor(H, "H", (r, n), Y.dtype)
+    return Y, W, H, b
+
+
+def _output(F: np.ndarray, out: np.ndarray | None, name: str) -> np.ndarray:
+    """The array the kernel writes into: a copy of F, or `out` holding F's values."""
+    if out is None:
+        return F.copy()
+    if not isinstance(out, np.ndarray) or out.shape != F.shape or out.dtype != F.dtype:
+        raise ValueError(f"out must be a {F.dtype} array of shape {F.shape} (like {name})")
+    if not (out.flags.c_contiguous and out.flags.writeable):
+        raise ValueError("out must be C-contiguous and writeable")
+    if not np.shares_memory(out, F) or out.ctypes.data != F.ctypes.data:
+        np.copyto(out, F)
+    return out
+
+
+def mu_h(
+    Y: Any,
+    W: Any,
+    H: Any,
+    beta: Any,
+    *,
+    row_sums_one: bool = False,
+    out: np.ndarray | None = None,
+    n_threads: int | None = None,
+) -> np.ndarray:
+    """One multiplicative update of H for Y ≈ W H under the β-divergence.
+
+    Parameters
+    ----------
+    Y : array of shape (m, n)
+        Nonnegative data.
+    W : array of shape (m, r)
+        The fixed factor.
+    H : array of shape (r, n)
+        The factor to update (not modified unless ``out is H``).
+    beta : float or {'frobenius', 'kullback-leibler', 'itakura-saito'}
+        The β of the divergence.
+    row_sums_one : bool, default False
+        Impose ``H e = e`` (every row sums to one), as in deep β-NMF: the exact minimizer of
+        the majorizer over ``{H ≥ ε, H e = e}`` with one Lagrange multiplier per row.
+    out : ndarray, optional
+        Where to write the result (``out=H`` updates in place).
+    n_threads : int, optional
+        Threads of the compiled core (None: OpenMP's default; -1: all).
+
+    Returns
+    -------
+    H_new : ndarray of shape (r, n)
+        ``max(H ⊙ (Wᵀ(Y ⊙ V^(β−2)) ⊘ Wᵀ V^(β−1))^γ(β), ε)`` with V = W H, or its
+        row-sum-constrained counterpart. Entries are ≥ ε (machine epsilon of the dtype).
+    """
+    Y, W, H_in, b = _prepare(Y, W, H, beta)
+    H_new = _output(H_in, out if out is not None else None, "H")
+    _core.mu_h(Y, W, H_new, b, bool(row_sums_one), resolve_n_threads(n_threads), False)
+    return H_new
+
+
+def mu_w(
+    Y: Any,
+    W: Any,
+    H: Any,
+    beta: Any,
+    *,
+    out: np.ndarray | None = None,
+    n_threads: int | None = None,
+) -> np.ndarray:
+    """One multiplicative update of W for Y ≈ W H under the β-divergence.
+
+    Returns ``max(W ⊙ ((Y ⊙ V^(β−2)) Hᵀ ⊘ V^(β−1) Hᵀ)^γ(β), ε)`` with V = W H; see
+    :func:`mu_h` for the parameters.
+    """
+    Y, W_in, H, b = _prepare(Y, W, H, beta)
+    W_new = _output(W_in, out, "W")
+    _core.mu_w(Y, W_new, H, b, resolve_n_threads(n_threads), False)
+    return W_new

@@ -1,0 +1,135 @@
+"""The multiplicative updates against their NumPy formula, and their guarantees."""
+
+import numpy as np
+import pytest
+from _reference import beta_divergence_ref, mu_h_ref, mu_w_ref
+from conftest import positive_problem
+from hypothesis import given
+from hypothesis import strategies as st
+
+import deepnmf
+from deepnmf import _core, updates
+
+BETAS = [0.0, 0.5, 1.0, 1.25, 1.5, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("beta", BETAS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mu_h_matches_formula(rng, beta, dtype):
+    Y, W, H = positive_problem(rng, 37, 53, 4, dtype)
+    got = updates.mu_h(Y, W, H, beta)
+    assert got.dtype == dtype
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    np.testing.assert_allclose(got, mu_h_ref(Y, W, H, beta), rtol=rtol)
+
+
+@pytest.mark.parametrize("beta", BETAS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mu_w_matches_formula(rng, beta, dtype):
+    Y, W, H = positive_problem(rng, 41, 29, 5, dtype)
+    got = updates.mu_w(Y, W, H, beta)
+    assert got.dtype == dtype
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    np.testing.assert_allclose(got, mu_w_ref(Y, W, H, beta), rtol=rtol)
+
+
+def test_large_shapes_cross_several_blocks(rng):
+    """Shapes that split into many cache blocks (and a ragged last block) give the formula."""
+    Y, W, H = positive_problem(rng, 700, 523, 7)
+    np.testing.assert_allclose(updates.mu_h(Y, W, H, 1.0), mu_h_ref(Y, W, H, 1.0), rtol=1e-12)
+    np.testing.assert_allclose(updates.mu_w(Y, W, H, 0.5), mu_w_ref(Y, W, H, 0.5), rtol=1e-12)
+
+
+def test_floor_at_machine_epsilon(rng):
+    Y, W, H = positive_problem(rng, 10, 12, 3)
+    Y[:, 0] = 0  # an all-zero column drives its H entries towards 0
+    H1 = H
+    for _ in range(100):
+        H1 = updates.mu_h(Y, W, H1, 1.0)
+    assert H1.min() == np.finfo(np.float64).eps
+
+
+def test_out_is_in_place_without_copy(rng):
+    Y, W, H = positive_problem(rng, 20, 30, 3)
+    want = mu_h_ref(Y, W, H, 1.0)
+    ret = updates.mu_h(Y, W, H, 1.0, out=H)
+    assert ret is H and np.shares_memory(ret, H)
+    np.testing.assert_allclose(H, want, rtol=1e-12)
+    W0 = W.copy()
+    ret = updates.mu_w(Y, W, H, 1.0, out=W)
+    assert ret is W
+    assert not np.array_equal(W, W0)
+
+
+def test_input_not_modified_without_out(rng):
+    Y, W, H = positive_problem(rng, 20, 30, 3)
+    H0, W0, Y0 = H.copy(), W.copy(), Y.copy()
+    updates.mu_h(Y, W, H, 1.0)
+    updates.mu_w(Y, W, H, 1.0)
+    assert np.array_equal(H, H0) and np.array_equal(W, W0) and np.array_equal(Y, Y0)
+
+
+def test_core_refuses_to_copy():
+    """The compiled kernels take exactly-typed C-ordered arrays or raise: never a hidden copy."""
+    Y = np.ones((4, 5))
+    W = np.ones((4, 2))
+    H = np.ones((2, 5))
+    with pytest.raises(TypeError):
+        _core.mu_h(np.asfortranarray(Y), W, H, 1.0, False, 1, False)
+    with pytest.raises(TypeError):
+        _core.mu_h(Y.astype(np.float32), W, H, 1.0, False, 1, False)
+    with pytest.raises(TypeError):
+        _core.mu_h(Y, W, H[:, ::2], 1.0, False, 1, False)
+
+
+def test_core_shape_errors_are_value_errors():
+    with pytest.raises(ValueError, match="shapes"):
+        _core.mu_h(np.ones((4, 5)), np.ones((4, 2)), np.ones((3, 5)), 1.0, False, 1, False)
+    with pytest.raises(ValueError, match="n_threads"):
+        _core.mu_w(np.ones((4, 5)), np.ones((4, 2)), np.ones((2, 5)), 1.0, 0, False)
+
+
+@pytest.mark.parametrize("beta", BETAS)
+def test_threads_give_identical_results(rng, beta):
+    Y, W, H = positive_problem(rng, 300, 257, 6)
+    h1 = updates.mu_h(Y, W, H, beta, n_threads=1)
+    h2 = updates.mu_h(Y, W, H, beta, n_threads=2)
+    w1 = updates.mu_w(Y, W, H, beta, n_threads=1)
+    w2 = updates.mu_w(Y, W, H, beta, n_threads=2)
+    np.testing.assert_allclose(h1, h2, rtol=1e-12)
+    np.testing.assert_allclose(w1, w2, rtol=1e-12)
+
+
+def test_loss_returned_by_the_update_is_the_current_loss(rng):
+    Y, W, H = positive_problem(rng, 40, 50, 4, zeros=0.2)
+    for beta in (0.5, 1.0, 2.0, 3.0):
+        loss = _core.mu_w(Y, W.copy(), H, beta, 1, True)
+        assert loss == pytest.approx(beta_divergence_ref(Y, W @ H, beta), rel=1e-12)
+        loss = _core.mu_h(Y, W, H.copy(), beta, False, 1, True)
+        assert loss == pytest.approx(beta_divergence_ref(Y, W @ H, beta), rel=1e-12)
+
+
+@given(
+    beta=st.sampled_from(BETAS),
+    m=st.integers(1, 30),
+    n=st.integers(1, 30),
+    r=st.integers(1, 6),
+    zeros=st.sampled_from([0.0, 0.3]),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_block_objective_never_increases(beta, m, n, r, zeros, dtype, seed):
+    rng = np.random.default_rng(seed)
+    Y, W, H = positive_problem(rng, m, n, r, dtype, zeros=zeros if beta > 0 else 0.0)
+    Y[0, 0] = 1.0  # not the all-zero matrix (that one warns; see test_validation)
+    before = deepnmf.beta_divergence(Y, W @ H, beta)
+    H2 = updates.mu_h(Y, W, H, beta)
+    mid = deepnmf.beta_divergence(Y, W @ H2, beta)
+    W2 = updates.mu_w(Y, W, H2, beta)
+    after = deepnmf.beta_divergence(Y, W2 @ H2, beta)
+    slack = 1e-12 if dtype == np.float64 else 1e-5
+    # relative slack for rounding, and an absolute one at the scale of the data for exact fits
+    atol = slack * (Y.size + float(Y.sum()))
+    assert mid <= before * (1 + slack) + atol
+    assert after <= mid * (1 + slack) + atol
+    assert H2.min() >= np.finfo(dtype).eps and W2.min() >= np.finfo(dtype).eps
