@@ -3,16 +3,21 @@
 // (Python normalizes once per fit, in deepnmf._validation). Each kernel runs with the GIL
 // released: it touches only the buffers pinned by its arguments and no Python object.
 #include <pybind11/eigen.h>
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <string>
+#include <vector>
 
 #include "deepnmf/beta.hpp"
+#include "deepnmf/coupled_w.hpp"
 #include "deepnmf/divergence.hpp"
+#include "deepnmf/lambert_w.hpp"
 #include "deepnmf/mu.hpp"
 #include "deepnmf/multiplier.hpp"
 #include "deepnmf/parallel.hpp"
+#include "deepnmf/product.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -86,6 +91,94 @@ void register_multiplier_t(py::module_& m) {
       "One row of the sum-to-one H-update: returns (h, mu).");
 }
 
+template <class T>
+void register_coupled_t(py::module_& m) {
+  m.def(
+      "coupled_w",
+      [](CMatRef<T> Y, MatRef<T> W, CMatRef<T> H, CMatRef<T> W_bar, double lam, double beta,
+         int n_threads, bool want_loss) {
+        py::gil_scoped_release nogil;
+        return coupled_w<T>(Y, W, H, W_bar, lam, beta, n_threads, want_loss);
+      },
+      "Y"_a.noconvert(), "W"_a.noconvert(), "H"_a.noconvert(), "W_bar"_a.noconvert(), "lam"_a,
+      "beta"_a, "n_threads"_a = 1, "want_loss"_a = false,
+      "In-place coupled W-update of deep beta-NMF; returns D_beta(Y, W_old H) when want_loss.");
+  m.def(
+      "coupled_w_row",
+      [](CVecRef<T> w_tilde, CVecRef<T> w_bar, CVecRef<T> P, CVecRef<T> Q, double lam,
+         double beta) {
+        const Index r = w_tilde.size();
+        require(w_bar.size() == r && P.size() == r && Q.size() == r,
+                "coupled_w_row: lengths differ");
+        Vec<T> out(r);
+        coupled_w_row<T>(w_tilde.data(), w_bar.data(), P.data(), Q.data(), out.data(), r, lam,
+                         Beta(beta));
+        return out;
+      },
+      "w_tilde"_a.noconvert(), "w_bar"_a.noconvert(), "P"_a.noconvert(), "Q"_a.noconvert(),
+      "lam"_a, "beta"_a, "The entrywise coupled W minimizer for one row (tests).");
+}
+
+/// Elementwise special functions over C-contiguous arrays of any shape.
+template <class T>
+void register_special_t(py::module_& m) {
+  using Arr = py::array_t<T, py::array::c_style>;
+  m.def(
+      "wright_omega",
+      [](Arr y) {
+        Arr out(std::vector<py::ssize_t>(y.shape(), y.shape() + y.ndim()));
+        const T* in = y.data();
+        T* o = out.mutable_data();
+        const Index n = static_cast<Index>(y.size());
+        {
+          py::gil_scoped_release nogil;
+          wright_omega<T>(in, o, n);
+        }
+        return out;
+      },
+      "y"_a.noconvert(), "Wright omega: z with z + log z = y.");
+  m.def(
+      "lambert_w0",
+      [](Arr x) {
+        Arr out(std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
+        const T* in = x.data();
+        T* o = out.mutable_data();
+        const Index n = static_cast<Index>(x.size());
+        {
+          py::gil_scoped_release nogil;
+          lambert_w0<T>(in, o, n);
+        }
+        return out;
+      },
+      "x"_a.noconvert(), "Principal branch W0 for x >= 0 (NaN elsewhere).");
+}
+
+template <class T>
+void register_product_t(py::module_& m) {
+  m.def(
+      "product",
+      [](CMatRef<T> A, CMatRef<T> B, MatRef<T> C, int n_threads) {
+        py::gil_scoped_release nogil;
+        product<T>(A, B, C, n_threads);
+      },
+      "A"_a.noconvert(), "B"_a.noconvert(), "C"_a.noconvert(), "n_threads"_a = 1,
+      "C = A B on deepnmf's threads.");
+}
+
+void register_product(py::module_& m) {
+  register_product_t<float>(m);
+  register_product_t<double>(m);
+}
+
+void register_coupled(py::module_& m) {
+  register_coupled_t<float>(m);
+  register_coupled_t<double>(m);
+}
+void register_special(py::module_& m) {
+  register_special_t<float>(m);
+  register_special_t<double>(m);
+}
+
 void register_divergence(py::module_& m) {
   register_divergence_t<float>(m);
   register_divergence_t<double>(m);
@@ -113,4 +206,7 @@ PYBIND11_MODULE(DEEPNMF_CORE_NAME, m) {
   deepnmf::register_divergence(m);
   deepnmf::register_mu(m);
   deepnmf::register_multiplier(m);
+  deepnmf::register_coupled(m);
+  deepnmf::register_special(m);
+  deepnmf::register_product(m);
 }

@@ -6,16 +6,21 @@ Factorization with Beta Divergences" (2023), on a C++/Eigen/OpenMP core.
 
 from __future__ import annotations
 
-from . import updates
+from . import metrics, special, updates
 from ._base import ConvergenceWarning
 from ._core import ISA_LEVEL as _ISA_LEVEL
 from .divergence import beta_divergence
+from .deep import DeepNMF, MultilayerNMF
 from .nmf import BetaNMF
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BetaNMF",
+    "DeepNMF",
+    "MultilayerNMF",
+    "metrics",
+    "special",
     "ConvergenceWarning",
     "beta_divergence",
     "updates",

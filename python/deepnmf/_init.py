@@ -33,6 +33,9 @@ def initialize(X: np.ndarray, r: int, init: str, rng: np.random.Generator):
         W = avg * np.abs(rng.standard_normal((m, r)))
         H = avg * np.abs(rng.standard_normal((r, n)))
     elif init in ("nndsvd", "nndsvda", "nndsvdar"):
+        if r > min(m, n):
+            raise ValueError(f"init={init!r} needs n_components <= min(m, n) = {min(m, n)} "
+                             f"(got {r}); use init='random'")
         W, H = _nndsvd(X, r, rng)
         avg = float(X.mean())
         if init == "nndsvda":

@@ -99,3 +99,48 @@ def mu_w(
     W_new = _output(W_in, out, "W")
     _core.mu_w(Y, W_new, H, b, resolve_n_threads(n_threads), False)
     return W_new
+
+
+def coupled_w(
+    Y: Any,
+    W: Any,
+    H: Any,
+    W_bar: Any,
+    lam: float,
+    beta: Any,
+    *,
+    out: np.ndarray | None = None,
+    n_threads: int | None = None,
+) -> np.ndarray:
+    """The W-update of a deep layer ℓ < L (paper problem (13)): one majorization-minimization
+    step for ``Dβ(Y, W H) + lam · Dβ(W, W_bar)`` over W ≥ ε.
+
+    Parameters
+    ----------
+    Y : array of shape (m, n)
+        The layer's data (X for layer 1, W_{ℓ−1} below).
+    W : array of shape (m, r)
+        The factor to update; must be positive.
+    H : array of shape (r, n)
+    W_bar : array of shape (m, r)
+        The next layer's approximation W_{ℓ+1} H_{ℓ+1} of W; must be positive.
+    lam : float > 0
+        λ_{ℓ+1} / λ_ℓ, the weight of the coupling term.
+    beta : float or divergence name
+        β = 1 uses the Lambert-W closed form (paper eq. (18)) evaluated through the Wright
+        omega function, so e^(a/λ) never overflows; β ∈ {0, 1/2, 3/2, 2} use closed forms; any
+        other β a safeguarded Newton solve per entry.
+
+    Returns
+    -------
+    W_new : ndarray of shape (m, r), entries ≥ ε.
+    """
+    Y, W_in, H, b = _prepare(Y, W, H, beta)
+    W_bar = check_factor(W_bar, "W_bar", W_in.shape, Y.dtype)
+    if not (np.isfinite(lam) and lam > 0):
+        raise ValueError(f"lam must be a positive finite number, got {lam!r}")
+    if (W_in <= 0).any() or (W_bar <= 0).any():
+        raise ValueError("W and W_bar must be positive (floor them at machine epsilon)")
+    W_new = _output(W_in, out, "W")
+    _core.coupled_w(Y, W_new, H, W_bar, float(lam), b, resolve_n_threads(n_threads), False)
+    return W_new

@@ -19,6 +19,37 @@ using CArrMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 
 namespace detail {
 
+/// Sum of a chunk held in a 64-byte-aligned buffer, in a fixed order (8 interleaved partial
+/// sums, then combined in order). Reductions over the caller's arrays would be vectorized with
+/// an alignment-dependent prologue, making the result depend on where NumPy put the data;
+/// this makes it depend on the values only (bit-reproducible runs).
+template <class T>
+double ordered_chunk_sum(const T* d, Index c) {
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  Index k = 0;
+  for (; k + 8 <= c; k += 8)
+    for (int l = 0; l < 8; ++l) lanes[l] += double(d[k + l]);
+  for (; k < c; ++k) lanes[k % 8] += double(d[k]);
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
+/// Σ (x − v)² / 2 over a row, chunked through an aligned buffer (see ordered_chunk_sum).
+template <class T>
+double half_squared_distance(const T* x, const T* v, Index n) {
+  constexpr Index C = 256;
+  alignas(64) T d[C];
+  double total = 0.0;
+  for (Index j0 = 0; j0 < n; j0 += C) {
+    const Index c = std::min(C, n - j0);
+    for (Index k = 0; k < c; ++k) {
+      const T e = x[j0 + k] - v[j0 + k];
+      d[k] = e * e;
+    }
+    total += ordered_chunk_sum(d, c);
+  }
+  return 0.5 * total;
+}
+
 /// Σ over a chunk of g(u) = 1 − ln u/(u − 1) times a factor, the cancellation-free kernel of
 /// KL and IS: d = f · (1 − ln u/(u−1)) with (u, f) = (v/x, v − x) for KL, (x/v, (x − v)/v)
 /// for IS. Eigen 3.4 does not vectorize `select`, so the branches are blends in a plain loop
@@ -39,18 +70,16 @@ double ratio_log_chunks(const T* x, const T* v, Index n) {
     }
     Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(L, c) =
         Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(u, c).log();
-    T s = 0;
-#ifdef _OPENMP
-#pragma omp simd reduction(+ : s)
-#endif
+    alignas(64) T d[C];
     for (Index k = 0; k < c; ++k) {
       const T um1 = u[k] - T(1);
       const T g = T(1) - L[k] / (um1 == T(0) ? T(1) : um1);
       const T f = KL ? vs[k] - xs[k] : (xs[k] - vs[k]) / (vs[k] > T(0) ? vs[k] : T(1));
-      const T d = um1 == T(0) ? T(0) : f * g;
-      s += KL ? (xs[k] > T(0) ? d : vs[k]) : d;  // KL: d(0|v) = v
+      const T dk = um1 == T(0) ? T(0) : f * g;
+      d[k] = KL ? (xs[k] > T(0) ? dk : vs[k]) : dk;  // KL: d(0|v) = v
     }
-    total += double(s);
+    const double s = ordered_chunk_sum(d, c);
+    total += s;
   }
   return total;
 }
@@ -64,8 +93,7 @@ template <class T>
 double divergence_row(const T* y, const T* v, Index n, const Beta& b) {
   double s = std::numeric_limits<double>::quiet_NaN();  // general β: the exact path below
   if (b.kind == Beta::EUC) {
-    CArrMap<T> x(y, n), w(v, n);
-    s = 0.5 * double((x - w).square().sum());
+    s = detail::half_squared_distance(y, v, n);
   } else if (b.kind == Beta::KL) {
     s = detail::ratio_log_chunks<T, true>(y, v, n);
   } else if (b.kind == Beta::IS) {

@@ -15,6 +15,32 @@
 
 namespace deepnmf {
 
+/// Column sums of a row-major matrix, each summed over the rows in order (reproducible).
+template <class T>
+Vec<T> column_sums(const CMatRef<T>& A) {
+  Vec<T> s = Vec<T>::Zero(A.cols());
+  for (Index i = 0; i < A.rows(); ++i) s += A.row(i).transpose();
+  return s;
+}
+
+/// Row sums, each through ordered_chunk_sum (reproducible whatever the alignment).
+template <class T>
+Vec<T> row_sums(const CMatRef<T>& A) {
+  Vec<T> s(A.rows());
+  for (Index i = 0; i < A.rows(); ++i) {
+    const T* a = A.data() + i * A.outerStride();
+    double total = 0.0;
+    alignas(64) T buf[256];
+    for (Index j0 = 0; j0 < A.cols(); j0 += 256) {
+      const Index c = std::min<Index>(256, A.cols() - j0);
+      std::copy(a + j0, a + j0 + c, buf);
+      total += detail::ordered_chunk_sum(buf, c);
+    }
+    s[i] = static_cast<T>(total);
+  }
+  return s;
+}
+
 template <class T>
 struct SlabWorkspace {
   Mat<T> V, A, P, Q;
@@ -29,7 +55,7 @@ double h_pass(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H, con
   const Blocking blocks(n, block_length(m, n));
   const bool use_A = needs_A(b);
   Vec<T> colsum_W;
-  if (!use_A) colsum_W = W.colwise().sum().transpose();  // β = 1: P = Wᵀ 1
+  if (!use_A) colsum_W = column_sums(W);  // β = 1: P = Wᵀ 1
   std::vector<double> loss(static_cast<size_t>(blocks.count), 0.0);
   parallel_blocks(
       blocks.count, n_threads, [] { return SlabWorkspace<T>(); },
@@ -63,7 +89,7 @@ double w_pass(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H, con
   const Blocking blocks(m, block_length(n, m));
   const bool use_A = needs_A(b);
   Eigen::Matrix<T, 1, Eigen::Dynamic> rowsum_H;
-  if (!use_A) rowsum_H = H.rowwise().sum().transpose();  // β = 1: P = 1 Hᵀ
+  if (!use_A) rowsum_H = row_sums(H).transpose();  // β = 1: P = 1 Hᵀ
   std::vector<double> loss(static_cast<size_t>(blocks.count), 0.0);
   parallel_blocks(
       blocks.count, n_threads, [] { return SlabWorkspace<T>(); },

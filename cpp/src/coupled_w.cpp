@@ -1,0 +1,170 @@
+#include "deepnmf/coupled_w.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "deepnmf/lambert_w.hpp"
+#include "deepnmf/majorizer.hpp"
+#include "deepnmf/scalar_solve.hpp"
+
+namespace deepnmf {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+/// The majorizer's derivative M(t) in t = w/w̃ (spec §1) plus the penalty's λ g(w̃ t), and the
+/// derivative of the sum in u = ln t: safeguarded Newton for β without closed form (and the
+/// fallback of the closed forms should they leave the floating-point range).
+double coupled_newton(double wt, double wb, double p, double q, double lam, double beta) {
+  const double bm1 = beta - 1.0, bm2 = beta - 2.0;
+  auto F = [&](double u) {
+    const double t = std::exp(u);
+    double M, dM;  // M(t) and t M'(t)
+    if (beta < 1.0) {
+      const double c = q * std::pow(t, bm2);
+      M = p - c;
+      dM = -bm2 * c;
+    } else if (beta <= 2.0) {
+      const double a = p * std::pow(t, bm1), c = q * std::pow(t, bm2);
+      M = a - c;
+      dM = bm1 * a - bm2 * c;
+    } else {
+      const double a = p * std::pow(t, bm1);
+      M = a - q;
+      dM = bm1 * a;
+    }
+    const double w = wt * t;
+    double g, dg;  // g(w̃ t) and t d/dt g(w̃ t) = w g'(w) = w^(β−1)
+    if (beta == 1.0) {
+      g = std::log(w / wb);
+      dg = 1.0;
+    } else {
+      const double wpow = std::pow(w, bm1);
+      g = (wpow - std::pow(wb, bm1)) / bm1;
+      dg = wpow;
+    }
+    return std::pair<double, double>{M + lam * g, dM + lam * dg};
+  };
+  const double u = solve_increasing(F, 0.0, -kInf, kInf, 1.0, 0.0, 4 * 2.2e-16).x;
+  return wt * std::exp(u);
+}
+
+/// Closed forms of spec §2 for one entry (β ∈ {0, 1/2, 3/2, 2}); NaN when they do not apply.
+double coupled_closed_form(double wt, double wb, double p, double q, double lam, const Beta& b) {
+  switch (b.kind) {
+    case Beta::EUC:  // t = (Q + λ w̄) / (P + λ w̃)
+      return wt * (q + lam * wb) / (p + lam * wt);
+    case Beta::THREE_HALVES: {  // s = √t: (P + 2λ√w̃) s² − 2λ√w̄ s − Q = 0
+      const double A = p + 2.0 * lam * std::sqrt(wt);
+      const double c = lam * std::sqrt(wb);
+      const double D = std::sqrt(c * c + A * q);
+      const double s = c >= 0.0 ? (c + D) / A : q / (D - c);
+      return wt * s * s;
+    }
+    case Beta::IS: {  // A t² − (λ/w̃) t − Q = 0, A = P + λ/w̄
+      const double A = p + lam / wb;
+      const double c = lam / wt;
+      const double D = std::sqrt(c * c + 4.0 * A * q);
+      return wt * (c + D) / (2.0 * A);
+    }
+    case Beta::HALF: {  // s = t^(−1/2): Q s³ + (2λ/√w̃) s − (P + 2λ/√w̄) = 0
+      const double c1 = 2.0 * lam / std::sqrt(wt), c0 = p + 2.0 * lam / std::sqrt(wb);
+      double s;
+      if (q == 0.0) {
+        s = c0 / c1;
+      } else {  // depressed cubic s³ + a s − c = 0, a > 0: s = c / (u² + a/3 + (a/(3u))²),
+        // u = ∛(c/2 + √(c²/4 + a³/27)): the sum-of-squares form has no cancellation.
+        const double a = c1 / q, c = c0 / q;
+        const double u = std::cbrt(0.5 * c + std::sqrt(0.25 * c * c + a * a * a / 27.0));
+        const double v = a / (3.0 * u);
+        s = c / (u * u + a / 3.0 + v * v);
+      }
+      return wt / (s * s);
+    }
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+/// β = 1 (paper eq. (18)) in the log domain, for a row of r entries: with a = P − λ ln w̄ and
+/// b = w̃ Q, w = b / (λ z), z = ω(y), y = a/λ + ln(b/λ) — e^(a/λ) is never formed. When
+/// y < −40, ω(y) = e^y and w = b/(λ e^y) = e^(−a/λ) = w̄ e^(−P/λ): also the exact limit for a
+/// zero data row (b = 0), where the penalty alone decides.
+template <class T>
+void coupled_kl_row(const T* wt, const T* wb, const T* P, const T* Q, T* out, Index r,
+                    double lam) {
+  constexpr Index C = 256;
+  alignas(64) double y[C], z[C];
+  const double log_lam = std::log(lam);
+  for (Index j0 = 0; j0 < r; j0 += C) {
+    const Index c = std::min(C, r - j0);
+    for (Index k = 0; k < c; ++k) {
+      const double b = double(wt[j0 + k]) * double(Q[j0 + k]);
+      y[k] = double(P[j0 + k]) / lam - std::log(double(wb[j0 + k])) + std::log(b) - log_lam;
+    }
+    wright_omega(y, z, c);
+    for (Index k = 0; k < c; ++k) {
+      const double b = double(wt[j0 + k]) * double(Q[j0 + k]);
+      const double w = y[k] < -40.0
+                           ? std::exp(std::log(double(wb[j0 + k])) - double(P[j0 + k]) / lam)
+                           : b / (lam * z[k]);
+      out[j0 + k] = static_cast<T>(w);
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+void coupled_w_row(const T* w_tilde, const T* w_bar, const T* P, const T* Q, T* w_new, Index r,
+                   double lam, const Beta& b) {
+  const T eps = floor_eps<T>();
+  if (b.kind == Beta::KL) {
+    coupled_kl_row(w_tilde, w_bar, P, Q, w_new, r, lam);
+  } else {
+    for (Index k = 0; k < r; ++k) {
+      const double wt = w_tilde[k], wb = w_bar[k], p = P[k], q = Q[k];
+      double w = coupled_closed_form(wt, wb, p, q, lam, b);
+      if (!(std::isfinite(w) && w > 0.0)) w = coupled_newton(wt, wb, p, q, lam, b.value);
+      w_new[k] = static_cast<T>(w);
+    }
+  }
+  for (Index k = 0; k < r; ++k) w_new[k] = std::max(eps, w_new[k]);  // paper Section 3.2.1
+}
+
+template <class T>
+double coupled_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CMatRef<T>& W_bar,
+                 double lam, double beta, int n_threads, bool want_loss) {
+  const Beta b(beta);
+  require_product_shapes(Y, W, H, "coupled_w");
+  require(W_bar.rows() == W.rows() && W_bar.cols() == W.cols(),
+          "coupled_w: W_bar has shape " + shape_of(W_bar) + ", W has " + shape_of(W));
+  require(std::isfinite(lam) && lam > 0.0, "coupled_w: lam must be a positive finite number");
+  require((W_bar.array() > T(0)).all(), "coupled_w: W_bar must be positive (floor it at eps)");
+  require((W.array() > T(0)).all(), "coupled_w: W must be positive (floor it at eps)");
+  const CMatRef<T> Wc(W);
+  return w_pass<T>(Y, Wc, H, b, n_threads, want_loss,
+                   [&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
+                     std::vector<T> row(static_cast<size_t>(W.cols()));
+                     for (Index i = 0; i < mb; ++i) {
+                       coupled_w_row<T>(row_ptr(W, i0 + i), row_ptr(W_bar, i0 + i),
+                                        P.row(i).data(), Q.row(i).data(), row.data(), W.cols(),
+                                        lam, b);
+                       std::copy(row.begin(), row.end(), row_ptr(W, i0 + i));
+                     }
+                   });
+}
+
+#define DEEPNMF_INSTANTIATE(T)                                                                   \
+  template double coupled_w<T>(const CMatRef<T>&, MatRef<T>, const CMatRef<T>&,                 \
+                               const CMatRef<T>&, double, double, int, bool);                    \
+  template void coupled_w_row<T>(const T*, const T*, const T*, const T*, T*, Index, double,     \
+                                 const Beta&);
+DEEPNMF_INSTANTIATE(float)
+DEEPNMF_INSTANTIATE(double)
+#undef DEEPNMF_INSTANTIATE
+
+}  // namespace deepnmf

@@ -1,0 +1,357 @@
+"""Deep β-NMF (paper model (6), Algorithm 1) and multilayer (sequential) β-NMF.
+
+X (m×n) ≈ W1 H1, W1 ≈ W2 H2, …, W_{L−1} ≈ W_L H_L with ranks r1 > … > rL, Wℓ of shape
+m×rℓ and Hℓ of shape rℓ×r_{ℓ−1} (r0 = n), every row of every Hℓ summing to one.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+import warnings
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import _core
+from ._base import ConvergenceWarning, EstimatorMixin
+from ._layers import check_ranks, layer_data, normalize_rows, product
+from ._validation import (
+    check_beta,
+    check_data,
+    check_factor,
+    check_positive_int,
+    check_tol,
+    resolve_n_threads,
+)
+from .nmf import BetaNMF, stagnated
+
+
+class _LayeredMixin:
+    """Read-outs shared by the layered models (fitted W_ and H_ lists)."""
+
+    W_: list[np.ndarray]
+    H_: list[np.ndarray]
+    n_threads: Any
+
+    def features(self, layer: int) -> np.ndarray:
+        """The features of layer ℓ (1-based): Hℓ ⋯ H1, of shape rℓ×n — e.g. facial features
+        as images, or topics over words."""
+        self._check_layer(layer)
+        nt = resolve_n_threads(self.n_threads)
+        F = self.H_[0]
+        for h in self.H_[1:layer]:
+            F = product(h, F, nt)
+        return F
+
+    def reconstruction(self, layer: int) -> np.ndarray:
+        """X as seen from layer ℓ (1-based): Wℓ Hℓ ⋯ H1 (m×n)."""
+        self._check_layer(layer)
+        return product(self.W_[layer - 1], self.features(layer), resolve_n_threads(self.n_threads))
+
+    def _check_layer(self, layer: int) -> None:
+        if not hasattr(self, "H_"):
+            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        L = len(self.H_)
+        if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 1 <= layer <= L:
+            raise ValueError(f"layer must be an integer in 1..{L}, got {layer!r}")
+
+
+class MultilayerNMF(_LayeredMixin, EstimatorMixin):
+    """Multilayer (sequential) β-NMF: layer ℓ factorizes W_{ℓ−1} ≈ Wℓ Hℓ by :class:`BetaNMF`,
+    then the rows of Hℓ are normalized to sum to one (the columns of Wℓ absorb the scale, the
+    product is unchanged). The default initialization of :class:`DeepNMF`.
+
+    Parameters
+    ----------
+    ranks : sequence of int
+        r1 > r2 > … > rL.
+    beta, init, max_iter, tol, random_state, n_threads, verbose
+        As :class:`BetaNMF`, applied to every layer (``max_iter`` and ``tol`` per layer: each
+        layer stops on its own stagnation).
+
+    Attributes
+    ----------
+    W_, H_ : lists of ndarrays
+        Wℓ (m×rℓ) and Hℓ (rℓ×r_{ℓ−1}), rows of every Hℓ summing to one.
+    n_iter_ : list of int
+        Iterations run per layer.
+    loss_history_ : list of ndarrays
+        Per layer, Dβ(W_{ℓ−1}, Wℓ Hℓ) over its iterations.
+    errors_ : ndarray of shape (L,)
+        Final Dβ(W_{ℓ−1}, Wℓ Hℓ) per layer.
+    """
+
+    def __init__(
+        self,
+        ranks: Sequence[int],
+        *,
+        beta: Any = 1.0,
+        init: str = "nndsvda",
+        max_iter: int = 200,
+        tol: float = 1e-4,
+        random_state: Any = None,
+        n_threads: int | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.ranks = ranks
+        self.beta = beta
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    def fit(self, X: Any, y: Any = None) -> "MultilayerNMF":
+        """Fit the layers one after the other."""
+        beta = check_beta(self.beta)
+        X = check_data(X, beta)
+        ranks = check_ranks(self.ranks, X.shape)
+        rng = np.random.default_rng(self.random_state)
+        Ws: list[np.ndarray] = []
+        Hs: list[np.ndarray] = []
+        histories, iters, errors = [], [], []
+        Y = X
+        for layer, r in enumerate(ranks, start=1):
+            # NNDSVD has only min(shape) singular pairs: a layer wider than its data (ranks
+            # that do not decrease, warned about above) starts from random factors instead.
+            init = self.init if r <= min(Y.shape) else "random"
+            model = BetaNMF(r, beta=beta, init=init, max_iter=self.max_iter, tol=self.tol,
+                            random_state=rng, n_threads=self.n_threads, verbose=self.verbose)
+            with warnings.catch_warnings():
+                # one warning for the whole model, below, names the layer
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(Y)
+            W, H = model.W_, model.H_
+            normalize_rows(W, H)
+            Ws.append(W)
+            Hs.append(H)
+            histories.append(model.loss_history_)
+            iters.append(model.n_iter_)
+            errors.append(_core.beta_divergence_wh(Y, W, H, beta, resolve_n_threads(self.n_threads)))
+            if self.tol > 0 and model.n_iter_ == model.max_iter and not stagnated(
+                    list(model.loss_history_), self.tol):
+                warnings.warn(f"MultilayerNMF layer {layer} stopped at max_iter={self.max_iter} "
+                              f"before stagnating (tol={self.tol:g})", ConvergenceWarning, stacklevel=2)
+            Y = W
+        self.W_, self.H_ = Ws, Hs
+        self.n_iter_ = iters
+        self.loss_history_ = histories
+        self.errors_ = np.asarray(errors)
+        self.ranks_ = ranks
+        self.beta_ = beta
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit, and return W1."""
+        return self.fit(X).W_[0]
+
+
+class DeepNMF(_LayeredMixin, EstimatorMixin):
+    """Deep β-NMF with the layer-centric loss (paper model (6)), solved by block
+    majorization-minimization (Algorithm 1):
+
+        minimize  F = Σℓ λℓ Dβ(W_{ℓ−1}, Wℓ Hℓ)   s.t.  Wℓ ≥ ε, Hℓ ≥ ε, Hℓ e = e,   W0 = X.
+
+    Each outer iteration updates, for ℓ = 1..L, Hℓ (multiplicative update with one Lagrange
+    multiplier per row, :func:`deepnmf.updates.mu_h` with ``row_sums_one``) then Wℓ (for ℓ < L
+    the coupled update :func:`deepnmf.updates.coupled_w` with W̄ = W_{ℓ+1} H_{ℓ+1} and weight
+    λ_{ℓ+1}/λℓ; for ℓ = L plain MU). Every block update minimizes a majorizer of F, so F never
+    increases.
+
+    Parameters
+    ----------
+    ranks : sequence of int
+        r1 > r2 > … > rL.
+    beta : float or divergence name, default 1.0 (KL)
+    weights : 'auto' or sequence of L positive floats
+        λℓ. 'auto': λℓ = 1 / Dβ(W_{ℓ−1}⁽⁰⁾, Wℓ⁽⁰⁾ Hℓ⁽⁰⁾) at the initial factors, so every
+        term of F starts at one (paper Section 4.1).
+    init : 'multilayer' or (W_list, H_list)
+        'multilayer': :class:`MultilayerNMF` with ``init_iter`` iterations per layer (the paper
+        uses 500 for CBCL). Explicit factors are used as given (floored at ε); rows of Hℓ that
+        do not sum to one are brought onto the constraint by the first H-update.
+    layer_init : str, default 'nndsvda'
+        Initialization of each layer of the multilayer init (see :class:`BetaNMF`).
+    init_iter : int, default 200
+        Iterations per layer of the multilayer init.
+    max_iter : int, default 500
+        Outer iterations.
+    tol : float, default 1e-6
+        Stop when F decreased by less than ``tol`` (relative) over the last 10 iterations.
+    random_state, n_threads, verbose
+        As :class:`BetaNMF`; ``verbose=k`` prints every k iterations each layer's error.
+    callback : callable(model, iteration) -> bool, optional
+        Called after every outer iteration with the model holding the current iterate
+        (``W_``, ``H_``, ``loss_history_`` so far); returning True stops the fit.
+
+    Attributes
+    ----------
+    W_, H_ : lists of ndarrays
+        Wℓ (m×rℓ) and Hℓ (rℓ×r_{ℓ−1}).
+    weights_ : ndarray of shape (L,)
+        The λℓ used.
+    loss_history_ : ndarray of shape (n_iter_ + 1, L + 1)
+        Row k: Dβ(W_{ℓ−1}, Wℓ Hℓ) for ℓ = 1..L after k outer iterations (row 0: the initial
+        factors), then the weighted objective F in the last column.
+    n_iter_ : int
+        Outer iterations run.
+    init_model_ : MultilayerNMF or None
+        The fitted initialization, when ``init='multilayer'``.
+    """
+
+    def __init__(
+        self,
+        ranks: Sequence[int],
+        *,
+        beta: Any = 1.0,
+        weights: Any = "auto",
+        init: Any = "multilayer",
+        layer_init: str = "nndsvda",
+        init_iter: int = 200,
+        max_iter: int = 500,
+        tol: float = 1e-6,
+        random_state: Any = None,
+        n_threads: int | None = None,
+        verbose: int = 0,
+        callback: Callable[["DeepNMF", int], Any] | None = None,
+    ) -> None:
+        self.ranks = ranks
+        self.beta = beta
+        self.weights = weights
+        self.init = init
+        self.layer_init = layer_init
+        self.init_iter = init_iter
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.n_threads = n_threads
+        self.verbose = verbose
+        self.callback = callback
+
+    # ------------------------------------------------------------ set-up
+    def _initial_factors(self, X: np.ndarray, ranks: list[int], beta: float):
+        if isinstance(self.init, str):
+            if self.init != "multilayer":
+                raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
+            ml = MultilayerNMF(ranks, beta=beta, init=self.layer_init,
+                               max_iter=check_positive_int(self.init_iter, "init_iter"), tol=0,
+                               random_state=self.random_state, n_threads=self.n_threads).fit(X)
+            return [w.copy() for w in ml.W_], [h.copy() for h in ml.H_], ml
+        try:
+            Ws, Hs = self.init
+        except (TypeError, ValueError):
+            raise ValueError("init must be 'multilayer' or a pair (W_list, H_list)") from None
+        if len(Ws) != len(ranks) or len(Hs) != len(ranks):
+            raise ValueError(f"init has {len(Ws)} W and {len(Hs)} H factors for {len(ranks)} layers")
+        m, n = X.shape
+        eps = np.finfo(X.dtype).eps
+        W_list, H_list = [], []
+        prev = n
+        for layer, (r, W, H) in enumerate(zip(ranks, Ws, Hs), start=1):
+            W = check_factor(W, f"init W{layer}", (m, r), X.dtype).copy()
+            H = check_factor(H, f"init H{layer}", (r, prev), X.dtype).copy()
+            W_list.append(np.maximum(W, eps, out=W))
+            H_list.append(np.maximum(H, eps, out=H))
+            prev = r
+        return W_list, H_list, None
+
+    def _weights(self, losses: np.ndarray) -> np.ndarray:
+        L = len(losses)
+        if isinstance(self.weights, str):
+            if self.weights != "auto":
+                raise ValueError(f"weights={self.weights!r}: use 'auto' or {L} positive numbers")
+            if not np.all(losses > 0):
+                raise ValueError("weights='auto' needs a nonzero initial error at every layer "
+                                 f"(got {losses}); give explicit weights")
+            return 1.0 / losses
+        w = np.asarray(self.weights, dtype=np.float64).reshape(-1)
+        if w.shape != (L,) or not np.all(np.isfinite(w)) or not np.all(w > 0):
+            raise ValueError(f"weights must be 'auto' or {L} positive finite numbers, got {self.weights!r}")
+        return w
+
+    # ------------------------------------------------------------ fitting
+    def fit(self, X: Any, y: Any = None) -> "DeepNMF":
+        """Fit the deep factorization of X (m×n)."""
+        beta = check_beta(self.beta)
+        X = check_data(X, beta)
+        ranks = check_ranks(self.ranks, X.shape)
+        max_iter = check_positive_int(self.max_iter, "max_iter")
+        tol = check_tol(self.tol)
+        nt = resolve_n_threads(self.n_threads)
+        W, H, init_model = self._initial_factors(X, ranks, beta)
+        L = len(ranks)
+
+        def layer_loss(l: int) -> float:
+            return _core.beta_divergence_wh(layer_data(X, W, l), W[l], H[l], beta, nt)
+
+        losses0 = np.array([layer_loss(l) for l in range(L)])
+        lam = self._weights(losses0)
+        history = [losses0]
+
+        self.W_, self.H_, self.weights_ = W, H, lam
+        self.init_model_ = init_model
+        self.ranks_, self.beta_, self.n_features_in_ = ranks, beta, X.shape[1]
+        start = time.perf_counter()
+        n_iter = 0
+        stopped_by_callback = False
+        for n_iter in range(1, max_iter + 1):
+            self._sweep(X, W, H, lam, beta, nt, history)
+            # Layers ≥ 2 are small (m × r_{ℓ−1}): evaluate them now. Layer 1 (m × n) comes for
+            # free from the first H-update of the next sweep, or is evaluated at the end.
+            history.append(np.array([np.nan] + [layer_loss(l) for l in range(1, L)]))
+            objective = [float(lam @ h) for h in history[:-1]]
+            if self.verbose and (n_iter - 1) % self.verbose == 0:
+                errs = "  ".join(f"D{l + 1} {v:.4e}" for l, v in enumerate(history[-2]))
+                print(f"DeepNMF iter {n_iter - 1:5d}  F {objective[-1]:.6e}  {errs}  "
+                      f"{time.perf_counter() - start:7.2f}s")
+            if self.callback is not None:
+                self._finish_history(history, layer_loss, lam, n_iter)
+                if self.callback(self, n_iter):
+                    stopped_by_callback = True
+                    break
+            if tol > 0 and stagnated(objective, tol):
+                break
+        self._finish_history(history, layer_loss, lam, n_iter)
+        objective = list(self.loss_history_[:, -1])
+        if tol > 0 and not stopped_by_callback and n_iter == max_iter and not stagnated(objective, tol):
+            warnings.warn(f"DeepNMF stopped at max_iter={max_iter} before the objective "
+                          f"stagnated (tol={tol:g}); increase max_iter", ConvergenceWarning,
+                          stacklevel=2)
+        return self
+
+    def _finish_history(self, history: list, layer_loss: Callable[[int], float],
+                        lam: np.ndarray, n_iter: int) -> None:
+        if np.isnan(history[-1][0]):
+            history[-1][0] = layer_loss(0)
+        arr = np.array(history)
+        self.loss_history_ = np.column_stack([arr, arr @ lam])
+        self.n_iter_ = n_iter
+
+    @staticmethod
+    def _sweep(X, W, H, lam, beta, nt, history) -> None:
+        """One outer iteration of Algorithm 1 (Gauss–Seidel over the layers)."""
+        L = len(W)
+        for l in range(L):
+            Y = layer_data(X, W, l)
+            # Hℓ: MU with a Lagrange multiplier per row (rows sum to one). For ℓ = 1 the
+            # update computes D(X, W1 H1) of the previous iterate on the way: record it.
+            d = _core.mu_h(Y, W[l], H[l], beta, True, nt, l == 0)
+            if l == 0 and np.isnan(history[-1][0]):
+                history[-1][0] = d
+            if l < L - 1:
+                W_bar = product(W[l + 1], H[l + 1], nt)
+                _core.coupled_w(Y, W[l], H[l], W_bar, float(lam[l + 1] / lam[l]), beta, nt, False)
+            else:
+                _core.mu_w(Y, W[l], H[l], beta, nt, False)
+
+    @property
+    def objective_history_(self) -> np.ndarray:
+        """The weighted objective F after each outer iteration (last column of loss_history_)."""
+        return self.loss_history_[:, -1]
+
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit, and return W1."""
+        return self.fit(X).W_[0]
