@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "deepnmf/coupled_w.hpp"
 #include "deepnmf/divergence.hpp"
 #include "deepnmf/lambert_w.hpp"
+#include "deepnmf/minvol.hpp"
 #include "deepnmf/mu.hpp"
 #include "deepnmf/multiplier.hpp"
 #include "deepnmf/parallel.hpp"
@@ -165,6 +167,59 @@ void register_product_t(py::module_& m) {
       "C = A B on deepnmf's threads.");
 }
 
+template <class T>
+void register_minvol_t(py::module_& m) {
+  m.def(
+      "minvol_w",
+      [](CMatRef<T> Y, MatRef<T> W, CMatRef<T> H, std::optional<MatD> W_bar, double alpha,
+         double lam, double delta, double rho, double tol, int max_iter, int n_threads,
+         bool adaptive_rho, bool exact) {
+        AdmmReport rep;
+        {
+          py::gil_scoped_release nogil;
+          rep = minvol_w<T>(Y, W, H, W_bar ? &*W_bar : nullptr, alpha, lam, delta, rho, tol,
+                            max_iter, n_threads, adaptive_rho, exact);
+        }
+        return py::dict("iterations"_a = rep.iterations, "residual"_a = rep.residual,
+                        "rho"_a = rep.rho,
+                        "accepted"_a = rep.accepted, "block_decrease"_a = rep.block_decrease);
+      },
+      "Y"_a.noconvert(), "W"_a.noconvert(), "H"_a.noconvert(), "W_bar"_a, "alpha"_a, "lam"_a,
+      "delta"_a, "rho"_a, "tol"_a, "max_iter"_a, "n_threads"_a = 1, "adaptive_rho"_a = false, "exact"_a = false,
+      "In-place min-vol W-update (ADMM for l < L; one exact step when W_bar is None).");
+  m.def(
+      "logdet_gram", [](CMatRef<T> W, double delta) { return logdet_gram<T>(W, delta); },
+      "W"_a.noconvert(), "delta"_a, "ln det(W^T W + delta I).");
+  m.def(
+      "minvol_wstep",
+      [](CMatRef<T> Y, CMatRef<T> W, CMatRef<T> H, const MatD& V, double alpha, double delta,
+         double rho) {
+        const LogdetMajorizer maj = logdet_majorizer<T>(W, delta);
+        const MinvolBlock blk = minvol_block<T>(Y, W, H, maj, alpha, rho, 1);
+        VecD mu = VecD::Zero(W.cols());
+        MatD out;
+        minvol_wstep(blk, V, mu, out);
+        return py::make_tuple(out, mu, maj.A);
+      },
+      "Y"_a.noconvert(), "W"_a.noconvert(), "H"_a.noconvert(), "V"_a, "alpha"_a, "delta"_a,
+      "rho"_a, "One ADMM W-step (24) at W_tilde = W (tests): returns (W_new, mu, A).");
+}
+
+void register_minvol(py::module_& m) {
+  register_minvol_t<float>(m);
+  register_minvol_t<double>(m);
+  m.def(
+      "minvol_zstep",
+      [](const MatD& V, const MatD& W_bar, double nu) {
+        require(V.rows() == W_bar.rows() && V.cols() == W_bar.cols(), "minvol_zstep: shapes differ");
+        require(nu > 0.0, "minvol_zstep: nu must be positive");
+        MatD Z;
+        minvol_zstep(V, W_bar.array().log().matrix(), nu, Z);
+        return Z;
+      },
+      "V"_a, "W_bar"_a, "nu"_a, "Z-step (25): argmin_z d_KL(z | w_bar)/nu + (z - v)^2/2.");
+}
+
 void register_product(py::module_& m) {
   register_product_t<float>(m);
   register_product_t<double>(m);
@@ -209,4 +264,5 @@ PYBIND11_MODULE(DEEPNMF_CORE_NAME, m) {
   deepnmf::register_coupled(m);
   deepnmf::register_special(m);
   deepnmf::register_product(m);
+  deepnmf::register_minvol(m);
 }

@@ -11,6 +11,7 @@ from ._base import ConvergenceWarning
 from ._core import ISA_LEVEL as _ISA_LEVEL
 from .divergence import beta_divergence
 from .deep import DeepNMF, MultilayerNMF
+from .minvol import MinVolDeepNMF
 from .nmf import BetaNMF
 
 __version__ = "0.1.0"
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BetaNMF",
     "DeepNMF",
+    "MinVolDeepNMF",
     "MultilayerNMF",
     "metrics",
     "special",

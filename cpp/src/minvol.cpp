@@ -1,0 +1,303 @@
+#include "deepnmf/minvol.hpp"
+
+#include <Eigen/Cholesky>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "deepnmf/beta.hpp"
+#include "deepnmf/error.hpp"
+#include "deepnmf/lambert_w.hpp"
+#include "deepnmf/majorizer.hpp"
+#include "deepnmf/scalar_solve.hpp"
+
+namespace deepnmf {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+/// Root w > 0 of a w² + b w − w̃R = 0 written with T = 2 a w̃ and S = 2 T R (see header), and
+/// dw/dμ = −w / √(b² + S).
+inline std::pair<double, double> wstep_entry(double wt, double R, double T, double S, double b) {
+  const double D = std::sqrt(b * b + S);
+  double w;
+  if (b >= 0.0) w = (D + b) > 0.0 ? 2.0 * wt * R / (D + b) : 0.0;  // no cancellation
+  else w = wt * (D - b) / T;
+  return {w, D > 0.0 ? -w / D : 0.0};
+}
+
+}  // namespace
+
+template <class T>
+double logdet_gram(const CMatRef<T>& W, double delta) {
+  const MatD Wd = W.template cast<double>();
+  MatD G = Wd.transpose() * Wd;
+  G.diagonal().array() += delta;
+  Eigen::LLT<MatD> llt(G);
+  require(llt.info() == Eigen::Success, "logdet: W^T W + delta I is not positive definite");
+  return 2.0 * llt.matrixLLT().diagonal().array().log().sum();
+}
+
+template <class T>
+LogdetMajorizer logdet_majorizer(const CMatRef<T>& W, double delta) {
+  require(delta > 0.0 && std::isfinite(delta), "delta must be a positive finite number");
+  const MatD Wd = W.template cast<double>();
+  MatD G = Wd.transpose() * Wd;
+  G.diagonal().array() += delta;
+  Eigen::LLT<MatD> llt(G);
+  require(llt.info() == Eigen::Success, "logdet: W^T W + delta I is not positive definite");
+  LogdetMajorizer maj;
+  maj.A = llt.solve(MatD::Identity(G.rows(), G.cols()));
+  maj.A = 0.5 * (maj.A + maj.A.transpose());  // exactly symmetric
+  maj.A_pos = maj.A.cwiseMax(0.0);
+  maj.A_neg = (-maj.A).cwiseMax(0.0);
+  return maj;
+}
+
+template <class T>
+MinvolBlock minvol_block(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
+                         const LogdetMajorizer& maj, double alpha, double rho, int n_threads) {
+  const Index m = W.rows(), r = W.cols();
+  MinvolBlock blk;
+  blk.alpha = alpha;
+  blk.rho = rho;
+  blk.W_tilde = W.template cast<double>();
+  blk.R.resize(m, r);
+  // R = (Y ⊘ W̃H) Hᵀ and c = H 1: the KL majorizer's Q and P (majorizer.hpp's W-type pass).
+  const Beta kl(1.0);
+  Vec<T> c_t;
+  w_pass<T>(Y, W, H, kl, n_threads, false, [&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
+    blk.R.middleRows(i0, mb) = Q.template cast<double>();
+    if (i0 == 0) c_t = P.row(0).transpose();
+  });
+  blk.c = c_t.template cast<double>();
+  blk.T_alpha = 4.0 * alpha * (blk.W_tilde * (maj.A_pos + maj.A_neg));
+  blk.set_rho(rho);
+  blk.C0 = blk.c.transpose().replicate(m, 1) - 4.0 * alpha * (blk.W_tilde * maj.A_neg);
+  return blk;
+}
+
+int minvol_wstep(const MinvolBlock& blk, const MatD& V, VecD& mu, MatD& W) {
+  const Index m = blk.W_tilde.rows(), r = blk.W_tilde.cols();
+  const double eps = std::numeric_limits<double>::epsilon();
+  W.resize(m, r);
+  int worst = 0;
+  for (Index k = 0; k < r; ++k) {
+    // C for this column, and the open lower edge of μ where an entry with T = 0 would blow up
+    VecD C = blk.C0.col(k);
+    if (blk.rho != 0.0) C -= blk.rho * V.col(k);
+    double lo = -kInf;
+    for (Index i = 0; i < m; ++i)
+      if (blk.T(i, k) <= 0.0 && blk.R(i, k) > 0.0) lo = std::max(lo, -C[i]);
+    // F(μ) = 1 − Σ max(w_i(μ), ε): increasing; its root makes the column sum to one.
+    auto F = [&](double muk) {
+      double s = 0.0, ds = 0.0;
+      for (Index i = 0; i < m; ++i) {
+        auto [w, dw] = wstep_entry(blk.W_tilde(i, k), blk.R(i, k), blk.T(i, k), blk.S(i, k), C[i] + muk);
+        if (w > eps) {
+          s += w;
+          ds += dw;
+        } else {
+          s += eps;
+        }
+      }
+      return std::pair<double, double>{1.0 - s, -ds};
+    };
+    double start = mu[k];
+    if (!(start > lo)) start = lo + std::max(1.0, std::abs(lo));
+    const double scale = std::max({1.0, blk.c.cwiseAbs().maxCoeff(), C.cwiseAbs().maxCoeff()});
+    const Root root = solve_increasing(F, start, lo, kInf, scale, 4 * eps, 4 * eps);
+    mu[k] = root.x;
+    worst = std::max(worst, root.iterations);
+    double total = 0.0, floored = 0.0;
+    for (Index i = 0; i < m; ++i) {
+      const double w = wstep_entry(blk.W_tilde(i, k), blk.R(i, k), blk.T(i, k), blk.S(i, k), C[i] + root.x).first;
+      W(i, k) = std::max(w, eps);
+      total += W(i, k);
+      if (W(i, k) <= eps) floored += W(i, k);
+    }
+    // remove the last rounding: the column sums to one to the last bits
+    const double scale_free = (1.0 - floored) / (total - floored);
+    if (total - floored > 0.0)
+      for (Index i = 0; i < m; ++i)
+        if (W(i, k) > eps) W(i, k) = std::max(eps, W(i, k) * scale_free);
+  }
+  return worst;
+}
+
+int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const MatD* W_bar,
+                       double lam, VecD& mu, MatD& W) {
+  const Index m = blk.W_tilde.rows(), r = blk.W_tilde.cols();
+  const double eps = std::numeric_limits<double>::epsilon();
+  const MatD& Wt = blk.W_tilde;
+  // Fixed coefficients: b = w̃R, a = 2α(W̃(A⁺+A⁻))/w̃ (= T_alpha / (2 w̃)), e = c − 4αW̃A⁻.
+  const MatD a = blk.T_alpha.cwiseQuotient(2.0 * Wt);
+  const MatD e = blk.c.transpose().replicate(m, 1) - 4.0 * blk.alpha * (Wt * maj.A_neg);
+  const double lam_eff = W_bar != nullptr ? lam : 0.0;
+  W.resize(m, r);
+  MatD u = Wt.array().log().matrix();  // warm starts, ln w
+  int worst = 0;
+  for (Index k = 0; k < r; ++k) {
+    auto entry = [&](Index i, double muk) {  // w_i(μ) and dw/dμ
+      const double b = Wt(i, k) * blk.R(i, k), ai = a(i, k);
+      const double shift = e(i, k) + muk - (lam_eff > 0.0 ? lam_eff * std::log((*W_bar)(i, k)) : 0.0);
+      auto psi = [&](double ui) {
+        const double ew = std::exp(ui);
+        const double val = shift - b / ew + ai * ew + lam_eff * ui;
+        return std::pair<double, double>{val, b / ew + ai * ew + lam_eff};
+      };
+      const double ui = solve_increasing(psi, u(i, k), -kInf, kInf, 1.0, 0.0, 4 * eps).x;
+      u(i, k) = ui;
+      const double w = std::exp(ui);
+      const double dpsi = b / w + ai * w + lam_eff;
+      return std::pair<double, double>{w, dpsi > 0.0 ? -w / dpsi : 0.0};
+    };
+    auto F = [&](double muk) {
+      double s = 0.0, ds = 0.0;
+      for (Index i = 0; i < m; ++i) {
+        auto [w, dw] = entry(i, muk);
+        if (w > eps) {
+          s += w;
+          ds += dw;
+        } else {
+          s += eps;
+        }
+      }
+      return std::pair<double, double>{1.0 - s, -ds};
+    };
+    const double scale = std::max({1.0, blk.c.cwiseAbs().maxCoeff(), e.col(k).cwiseAbs().maxCoeff()});
+    const Root root = solve_increasing(F, mu[k], -kInf, kInf, scale, 4 * eps, 4 * eps);
+    mu[k] = root.x;
+    worst = std::max(worst, root.iterations);
+    double total = 0.0, floored = 0.0;
+    for (Index i = 0; i < m; ++i) {
+      W(i, k) = std::max(entry(i, root.x).first, eps);
+      total += W(i, k);
+      if (W(i, k) <= eps) floored += W(i, k);
+    }
+    if (total - floored > 0.0) {
+      const double sc = (1.0 - floored) / (total - floored);
+      for (Index i = 0; i < m; ++i)
+        if (W(i, k) > eps) W(i, k) = std::max(eps, W(i, k) * sc);
+    }
+  }
+  return worst;
+}
+
+void minvol_zstep(const MatD& V, const MatD& log_W_bar, double nu, MatD& Z) {
+  Z.resize(V.rows(), V.cols());
+  const double log_nu = std::log(nu);
+  MatD y = nu * V + log_W_bar;
+  y.array() += log_nu;
+  wright_omega(y.data(), Z.data(), y.size());
+  Z /= nu;
+}
+
+double minvol_block_objective(const MinvolBlock& blk, const LogdetMajorizer& maj, const MatD* W_bar,
+                              double lam, const MatD& W) {
+  const MatD& Wt = blk.W_tilde;
+  double data = 0.0;
+  for (Index i = 0; i < W.rows(); ++i)
+    for (Index k = 0; k < W.cols(); ++k)
+      data += blk.c[k] * W(i, k) - Wt(i, k) * blk.R(i, k) * std::log(W(i, k));
+  double coupling = 0.0;
+  if (W_bar != nullptr) {
+    const Beta kl(1.0);
+    for (Index i = 0; i < W.rows(); ++i)
+      for (Index k = 0; k < W.cols(); ++k) coupling += beta_divergence_pair(W(i, k), (*W_bar)(i, k), kl);
+  }
+  double volume = 0.0;
+  if (blk.alpha != 0.0) {
+    const MatD D = W - Wt;
+    const MatD AW = Wt * maj.A;                          // rows: (A w̃_i)ᵀ
+    const MatD phi = 2.0 * (Wt * (maj.A_pos + maj.A_neg)).cwiseQuotient(Wt);  // Φ_i diagonals
+    volume = 2.0 * D.cwiseProduct(AW).sum() + 0.5 * D.cwiseProduct(D).cwiseProduct(phi).sum();
+  }
+  return data + lam * coupling + blk.alpha * volume;
+}
+
+template <class T>
+AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const MatD* W_bar,
+                    double alpha, double lam, double delta, double rho, double tol, int max_iter,
+                    int n_threads, bool adaptive_rho, bool exact) {
+  require_product_shapes(Y, W, H, "minvol_w");
+  require(std::isfinite(alpha) && alpha >= 0.0, "alpha must be a nonnegative finite number");
+  require((W.array() > T(0)).all(), "minvol_w: W must be positive (floor it at eps)");
+  const Index m = W.rows(), r = W.cols();
+  const CMatRef<T> Wc(W);
+  const LogdetMajorizer maj = logdet_majorizer<T>(Wc, delta);
+  AdmmReport rep;
+  VecD mu = VecD::Zero(r);
+  MatD Wn;
+  if (W_bar == nullptr) {  // last layer: one exact W-step, ρ = 0 (spec "WL")
+    const MinvolBlock blk = minvol_block<T>(Y, Wc, H, maj, alpha, 0.0, n_threads);
+    minvol_wstep(blk, MatD::Zero(m, r), mu, Wn);
+    rep.iterations = 1;
+    rep.block_decrease = minvol_block_objective(blk, maj, nullptr, 0.0, blk.W_tilde) -
+                         minvol_block_objective(blk, maj, nullptr, 0.0, Wn);
+  } else {
+    require(W_bar->rows() == m && W_bar->cols() == r, "minvol_w: W_bar has the wrong shape");
+    require(std::isfinite(lam) && lam > 0.0, "minvol_w: lam must be positive");
+    require(std::isfinite(rho) && rho > 0.0, "rho must be a positive finite number");
+    require((W_bar->array() > 0.0).all(), "minvol_w: W_bar must be positive");
+    MinvolBlock blk = minvol_block<T>(Y, Wc, H, maj, alpha, exact ? 0.0 : rho, n_threads);
+    if (exact) {  // the exact BSUM step: no ADMM
+      rep.iterations = minvol_exact_wstep(blk, maj, W_bar, lam, mu, Wn);
+      rep.block_decrease = minvol_block_objective(blk, maj, W_bar, lam, blk.W_tilde) -
+                           minvol_block_objective(blk, maj, W_bar, lam, Wn);
+      W = Wn.cast<T>();
+      return rep;
+    }
+    const MatD log_W_bar = W_bar->array().log().matrix();
+    MatD Z = blk.W_tilde, U = MatD::Zero(m, r), Z_prev;
+    Wn = blk.W_tilde;
+    for (int it = 1; it <= max_iter; ++it) {
+      Z_prev = Z;
+      minvol_wstep(blk, Z - U, mu, Wn);            // (24)
+      minvol_zstep(Wn + U, log_W_bar, blk.rho / lam, Z);  // (25), ν = ρ/λ
+      U += Wn - Z;                                 // (26)
+      rep.iterations = it;
+      rep.residual = (Wn - Z).norm();
+      if (rep.residual <= tol) break;
+      if (adaptive_rho) {
+        const double dual = blk.rho * (Z - Z_prev).norm();
+        if (rep.residual > 10.0 * dual) {
+          blk.set_rho(2.0 * blk.rho);
+          U *= 0.5;
+        } else if (dual > 10.0 * rep.residual) {
+          blk.set_rho(0.5 * blk.rho);
+          U *= 2.0;
+        }
+      }
+    }
+    rep.rho = blk.rho;
+    // Inexact BSUM safeguard: the ADMM stops at a tolerance; keep W̃ should its (feasible)
+    // iterate not decrease the subproblem (21) objective, so F can never increase.
+    rep.block_decrease = minvol_block_objective(blk, maj, W_bar, lam, blk.W_tilde) -
+                         minvol_block_objective(blk, maj, W_bar, lam, Wn);
+    if (!(rep.block_decrease >= 0.0)) {
+      rep.accepted = false;
+      return rep;
+    }
+  }
+  W = Wn.cast<T>();
+  if constexpr (std::is_same_v<T, float>) {  // re-impose the floor after rounding to float
+    W = W.cwiseMax(floor_eps<T>());
+  }
+  return rep;
+}
+
+#define DEEPNMF_INSTANTIATE(T)                                                                   \
+  template double logdet_gram<T>(const CMatRef<T>&, double);                                    \
+  template LogdetMajorizer logdet_majorizer<T>(const CMatRef<T>&, double);                      \
+  template MinvolBlock minvol_block<T>(const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, \
+                                       const LogdetMajorizer&, double, double, int);            \
+  template AdmmReport minvol_w<T>(const CMatRef<T>&, MatRef<T>, const CMatRef<T>&, const MatD*, \
+                                  double, double, double, double, double, int, int, bool, bool);
+DEEPNMF_INSTANTIATE(float)
+DEEPNMF_INSTANTIATE(double)
+#undef DEEPNMF_INSTANTIATE
+
+}  // namespace deepnmf
