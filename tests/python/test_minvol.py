@@ -1,0 +1,246 @@
+"""Minimum-volume deep KL-NMF (model (7)): the W-step, Z-step and multiplier against generic
+solvers, the constraints, and the monotone objective on the paper's data sets."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq, minimize
+
+import deepnmf
+from deepnmf import MinVolDeepNMF, _core
+
+EPS = np.finfo(float).eps
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def small(seed=0, m=6, n=8, r=3):
+    rng = np.random.default_rng(seed)
+    Y = rng.uniform(0.1, 1, (m, n))
+    W = rng.uniform(0.1, 1, (m, r))
+    W /= W.sum(axis=0)
+    H = rng.uniform(0.1, 1, (r, n))
+    return Y, W, H
+
+
+def subproblem(Y, W, H, alpha, delta, rho=0.0, V=None, lam=0.0, W_bar=None):
+    """Objective of (24) (ρ, V) or (21) (λ, W̄) at W̃ = W, written from the definitions:
+    the KL Jensen majorizer, the logdet majorizer (paper (20)), the proximal or coupling term."""
+    m, r = W.shape
+    R = (Y / (W @ H)) @ H.T
+    c = H.sum(axis=1)
+    G = W.T @ W + delta * np.eye(r)
+    A = np.linalg.inv(G)
+    Ap, An = np.maximum(A, 0), np.maximum(-A, 0)
+    phi = 2 * (W @ (Ap + An)) / W
+
+    def f(x):
+        X = x.reshape(m, r)
+        D = X - W
+        val = np.sum(c[None, :] * X - W * R * np.log(X))
+        val += alpha * (2 * np.sum(D * (W @ A)) + 0.5 * np.sum(D * D * phi))
+        if V is not None:
+            val += rho / 2 * np.sum((X - V) ** 2)
+        if W_bar is not None:
+            val += lam * np.sum(X * np.log(X / W_bar) - X + W_bar)
+        return val
+
+    def grad(x):
+        X = x.reshape(m, r)
+        g = c[None, :] - W * R / X + alpha * (2 * (W @ A) + phi * (X - W))
+        if V is not None:
+            g = g + rho * (X - V)
+        if W_bar is not None:
+            g = g + lam * np.log(X / W_bar)
+        return g.ravel()
+
+    return f, grad
+
+
+def constrained_min(f, grad, W):
+    m, r = W.shape
+    cons = [{"type": "eq", "fun": (lambda x, k=k: x.reshape(m, r)[:, k].sum() - 1),
+             "jac": (lambda x, k=k: np.eye(r)[k][None, :].repeat(m, 0).ravel())} for k in range(r)]
+    res = minimize(f, W.ravel(), jac=grad, method="SLSQP", constraints=cons,
+                   bounds=[(1e-12, None)] * W.size, options={"ftol": 1e-16, "maxiter": 2000})
+    return res.x.reshape(W.shape)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_admm_wstep_is_the_minimizer_of_24(seed):
+    Y, W, H = small(seed)
+    rng = np.random.default_rng(seed + 10)
+    V = rng.uniform(0.0, 0.4, W.shape)
+    alpha, delta, rho = 0.3, 1.0, 2.0
+    W_new, mu, _ = _core.minvol_wstep(Y, W, H, V, alpha, delta, rho)
+    f, g = subproblem(Y, W, H, alpha, delta, rho=rho, V=V)
+    ref = constrained_min(f, g, W)
+    np.testing.assert_allclose(W_new, ref, atol=1e-8, rtol=0)
+    assert f(W_new.ravel()) <= f(ref.ravel()) + 1e-12
+    np.testing.assert_allclose(W_new.sum(axis=0), 1.0, atol=1e-14)
+
+
+def test_paper_formula_27_is_not_the_minimizer():
+    """Without the W̃ factor on the ρ terms of T and S (the published (27)), the step misses
+    the minimizer of (24) by far more than the solver tolerance."""
+    Y, W, H = small(3)
+    V = np.random.default_rng(4).uniform(0.0, 0.4, W.shape)
+    alpha, delta, rho = 0.3, 1.0, 2.0
+    f, g = subproblem(Y, W, H, alpha, delta, rho=rho, V=V)
+    ref = constrained_min(f, g, W)
+    R = (Y / (W @ H)) @ H.T
+    A = np.linalg.inv(W.T @ W + delta * np.eye(3))
+    Ap, An = np.maximum(A, 0), np.maximum(-A, 0)
+    T = 4 * alpha * W @ (Ap + An) + 2 * rho            # as published
+    S = (8 * alpha * W @ (Ap + An) + 4 * rho) * R
+    C = H.sum(axis=1)[None, :] - 4 * alpha * W @ An - rho * V
+
+    def paper(mu):
+        B = C + mu[None, :]
+        return W * (np.sqrt(B**2 + S) - B) / T
+
+    mu = np.zeros(3)
+    for k in range(3):
+        mu[k] = brentq(lambda t, k=k: paper(np.full(3, t))[:, k].sum() - 1, -1e6, 1e6, xtol=1e-14)
+    assert np.max(np.abs(paper(mu) - ref)) > 1e-3
+
+
+def test_zstep_equals_scalar_root_and_does_not_overflow():
+    rng = np.random.default_rng(5)
+    V = np.concatenate([rng.uniform(-1, 1, (5, 2)), [[1e6, 3.0], [2.0, -5.0]]])
+    W_bar = np.concatenate([rng.uniform(0.1, 1, (5, 2)), [[1e-300, 1e-300], [1e-300, 0.7]]])
+    for nu in (1e-3, 1.0, 1e6):
+        Z = _core.minvol_zstep(V, W_bar, nu)
+        assert np.all(np.isfinite(Z)) and np.all(Z >= 0)  # e^(−5e6) underflows to 0, rightly
+        for (i, j), z in np.ndenumerate(Z):
+            # ν z + ln z = ν v + ln w̄, solved in u = ln z
+            rhs = nu * V[i, j] + np.log(W_bar[i, j])
+            lo, hi = min(-2000.0, rhs - 10), 600.0  # f(lo) < 0 < f(hi), no overflow
+            u = brentq(lambda u: nu * np.exp(u) + u - rhs, lo, hi, xtol=1e-15, rtol=1e-15)
+            assert z == pytest.approx(np.exp(u), rel=1e-12)
+
+
+def test_multiplier_equals_bisection():
+    Y, W, H = small(6)
+    V = np.random.default_rng(7).uniform(0.0, 0.4, W.shape)
+    alpha, delta, rho = 0.5, 1.0, 3.0
+    W_new, mu, A = _core.minvol_wstep(Y, W, H, V, alpha, delta, rho)
+    R = (Y / (W @ H)) @ H.T
+    Ap, An = np.maximum(A, 0), np.maximum(-A, 0)
+    T = 4 * alpha * W @ (Ap + An) + 2 * rho * W
+    S = 2 * T * R
+    C = H.sum(axis=1)[None, :] - 4 * alpha * W @ An - rho * V
+    for k in range(W.shape[1]):
+        def colsum(t, k=k):
+            B = C[:, k] + t
+            return np.sum(W[:, k] * (np.sqrt(B**2 + S[:, k]) - B) / T[:, k]) - 1
+
+        lo, hi = -1.0, 1.0
+        while colsum(lo) < 0:
+            lo *= 2
+        while colsum(hi) > 0:
+            hi *= 2
+        for _ in range(200):  # plain bisection
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if colsum(mid) > 0 else (lo, mid)
+        assert mu[k] == pytest.approx(0.5 * (lo + hi), rel=1e-10, abs=1e-12)
+
+
+def test_exact_solver_is_the_minimizer_of_21():
+    Y, W, H = small(8)
+    rng = np.random.default_rng(9)
+    W_bar = rng.uniform(0.05, 0.4, W.shape)
+    alpha, delta, lam = 0.2, 1.0, 0.7
+    Wc = W.copy()
+    rep = _core.minvol_w(Y, Wc, H, W_bar, alpha, lam, delta, 100.0, 1e-6, 200, 1, False, True)
+    f, g = subproblem(Y, W, H, alpha, delta, lam=lam, W_bar=W_bar)
+    ref = constrained_min(f, g, W)
+    np.testing.assert_allclose(Wc, ref, atol=1e-8, rtol=0)
+    assert rep["block_decrease"] > 0
+    np.testing.assert_allclose(Wc.sum(axis=0), 1.0, atol=1e-14)
+
+
+def test_admm_converges_to_the_exact_minimizer():
+    """On a well-scaled subproblem (ρ near the curvature) the ADMM reaches the exact solver's
+    answer: the two solvers solve the same problem."""
+    Y, W, H = small(10)
+    W_bar = np.random.default_rng(11).uniform(0.05, 0.4, W.shape)
+    args = (0.2, 0.7, 1.0)  # α, λ, δ
+    We = W.copy()
+    _core.minvol_w(Y, We, H, W_bar, *args, 100.0, 1e-6, 200, 1, False, True)
+    Wa = W.copy()
+    rep = _core.minvol_w(Y, Wa, H, W_bar, *args, 5.0, 1e-11, 5000, 1, False, False)
+    assert rep["residual"] <= 1e-11 and rep["accepted"]
+    np.testing.assert_allclose(Wa, We, atol=1e-9)
+
+
+def test_logdet():
+    W = np.random.default_rng(12).uniform(size=(10, 3))
+    want = np.linalg.slogdet(W.T @ W + 0.5 * np.eye(3))[1]
+    assert _core.logdet_gram(W, 0.5) == pytest.approx(want, rel=1e-13)
+
+
+def column_sums_ok(model, tol=1e-12):
+    for W in model.W_:
+        np.testing.assert_allclose(W.sum(axis=0), 1.0, rtol=0, atol=tol)
+        assert W.min() >= EPS
+    for H in model.H_:
+        assert H.min() >= EPS
+
+
+@pytest.mark.parametrize("solver", ["exact", "admm"])
+def test_column_sums_after_every_block_update(solver):
+    rng = np.random.default_rng(13)
+    X = rng.gamma(1.0, 1.0, size=(40, 60))
+    seen = []
+
+    def cb(model, it):
+        for W in model.W_:
+            seen.append(np.abs(W.sum(axis=0) - 1).max())
+        return False
+
+    model = MinVolDeepNMF([5, 3], alpha_tilde=0.2, w_solver=solver, init_iter=20, max_iter=15,
+                          callback=cb, random_state=0).fit(X)
+    column_sums_ok(model)
+    assert max(seen) <= 1e-12
+    F = model.loss_history_[:, -1]
+    assert np.all(np.diff(F) <= 1e-12 * np.abs(F[:-1]))
+    assert model.volume_history_.shape == (16, 2)
+    np.testing.assert_allclose(F, model.loss_history_[:, :2] @ model.weights_ + model.volume_history_ @ model.alpha_)
+
+
+def test_alpha_tilde_sets_the_initial_ratio():
+    X = np.random.default_rng(14).gamma(1.0, 1.0, size=(30, 50))
+    m = MinVolDeepNMF([4, 2], alpha_tilde=[0.5, 2.0], init_iter=10, max_iter=1).fit(X)
+    ratio = m.alpha_ * np.abs(m.volume_history_[0]) / (m.weights_ * m.loss_history_[0, :2])
+    np.testing.assert_allclose(ratio, [0.5, 2.0], rtol=1e-12)
+
+
+PAPER = {"tumor": ([3, 2], [2.5e-5, 1e-2], 200), "moffett": ([4, 2], [4.0, 1.0], 300)}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data")
+@pytest.mark.parametrize("name", ["tumor", "moffett"])
+@pytest.mark.parametrize("solver", ["exact", "admm"])
+def test_objective_decreases_on_paper_data(name, solver):
+    ranks, at, iters = PAPER[name]
+    X = np.load(DATA / f"{name}.npz")["X"]
+    m = MinVolDeepNMF(ranks, alpha_tilde=at, w_solver=solver, rho=100.0, admm_tol=1e-6,
+                      admm_max_iter=200, init_iter=100, max_iter=iters, random_state=0,
+                      n_threads=2).fit(X)
+    F = m.loss_history_[:, -1]
+    largest = np.max(np.diff(F))
+    print(f"{name} {solver}: largest step of F {largest:+.3g} (F {F[0]:.4f} -> {F[-1]:.4f}), "
+          f"rejected ADMM results {m.admm_rejected_}")
+    assert largest <= 0.0
+    column_sums_ok(m)
+
+
+def test_bad_parameters():
+    X = np.ones((10, 12)) + np.arange(12)
+    for kw, match in [({"delta": 0}, "delta"), ({"rho": -1}, "rho"), ({"w_solver": "x"}, "w_solver"),
+                      ({"alpha": [-1, 1]}, "alpha"), ({"alpha_tilde": [1, 2, 3]}, "alpha_tilde")]:
+        with pytest.raises(ValueError, match=match):
+            MinVolDeepNMF([3, 2], init_iter=2, max_iter=1, **kw).fit(X)
+    assert deepnmf.MinVolDeepNMF in (deepnmf.MinVolDeepNMF,)
