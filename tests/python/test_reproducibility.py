@@ -9,7 +9,7 @@ from deepnmf import _core, updates
 
 def at_offset(a, k):
     """A copy of `a` whose data starts k elements past a 64-byte boundary."""
-    buf = np.empty(a.size + 16, dtype=a.dtype)
+    buf = np.empty(a.size + 32, dtype=a.dtype)
     start = (-buf.ctypes.data // a.itemsize) % (64 // a.itemsize) + k
     out = buf[start:start + a.size].reshape(a.shape)
     out[...] = a
