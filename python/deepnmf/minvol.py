@@ -112,6 +112,8 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         solver's Newton iterations on the multipliers).
     admm_rejected_ : int
         W-updates where the safeguard kept the previous Wℓ.
+    init_factors_ : (list, list)
+        The column-normalized initial (W, H) factors the iterations started from.
     """
 
     def __init__(
@@ -179,6 +181,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
                 Hs.append(check_factor(H, f"init H{l}", (r, prev), X.dtype).copy())
                 prev = r
         normalize_columns(Ws, Hs)
+        self.init_factors_ = ([w.copy() for w in Ws], [h.copy() for h in Hs])
         return Ws, Hs
 
     def fit(self, X: Any, y: Any = None) -> "MinVolDeepNMF":
