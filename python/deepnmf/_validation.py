@@ -124,3 +124,38 @@ def check_tol(tol: Any) -> float:
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not (float(tol) >= 0):
         raise ValueError(f"tol must be a nonnegative number, got {tol!r}")
     return float(tol)
+
+
+#: Data whose largest entry lies outside [2^-300, 2^300] is rescaled before fitting.
+SAFE_MAX_LOG2 = 300
+
+
+def unit_scale(X: Any) -> float:
+    """A power of two s with s·max(X) in [0.5, 1) when max(X) lies outside
+    [2^-300, 2^300] (about 1e±90), else 1.
+
+    Multiplicative updates form Y ⊙ (WH)^(β−2) and (WH)^(β−1): with data near 1e300 (or
+    1e-300) these overflow (underflow) long before the data does. Every β-divergence is
+    homogeneous, Dβ(sX | sV) = s^β Dβ(X | V), so fitting sX and mapping the factors back is
+    the same problem; a power of two makes the scaling exact. Entries below 2^-1074 after
+    scaling become 0 (data spanning more than ~600 orders of magnitude).
+    """
+    mx = float(X.max()) if not hasattr(X, "nnz") else float(X.max())
+    if mx == 0.0 or (2.0 ** -SAFE_MAX_LOG2 <= mx <= 2.0 ** SAFE_MAX_LOG2):
+        return 1.0
+    return float(2.0 ** (-np.frexp(mx)[1]))
+
+
+def scaled_data(X: np.ndarray, beta: float, name: str = "X") -> tuple[np.ndarray, float]:
+    """(s·X, s) with s = unit_scale(X): X itself when s = 1, a scaled copy otherwise."""
+    s = unit_scale(X)
+    if s == 1.0:
+        return X, 1.0
+    Xs = X * s
+    if beta <= 0 and (Xs == 0).any():
+        raise ValueError(
+            f"{name} spans more orders of magnitude than float64 holds once scaled to O(1) "
+            f"(max {X.max():.3g}); with beta={beta:g} <= 0 the entries that underflow to 0 make "
+            "the divergence infinite"
+        )
+    return Xs, s

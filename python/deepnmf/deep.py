@@ -23,6 +23,7 @@ from ._validation import (
     check_positive_int,
     check_tol,
     resolve_n_threads,
+    scaled_data,
 )
 from .nmf import BetaNMF, stagnated
 
@@ -119,6 +120,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
             init = self.init if r <= min(Y.shape) else "random"
             model = BetaNMF(r, beta=beta, init=init, max_iter=self.max_iter, tol=self.tol,
                             random_state=rng, n_threads=self.n_threads, verbose=self.verbose)
+            model._overcomplete_ok = layer > 1  # increasing ranks: warned about, allowed
             with warnings.catch_warnings():
                 # one warning for the whole model, below, names the layer
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -277,11 +279,17 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         """Fit the deep factorization of X (m×n)."""
         beta = check_beta(self.beta)
         X = check_data(X, beta)
+        # data beyond 2^±300 is fit as 2^k X (exact; one copy): every Wℓ carries the scale
+        # (rows of Hℓ sum to one) and every Dℓ scales by 2^(kβ); mapped back at the end
+        X, scale = scaled_data(X, beta)
         ranks = check_ranks(self.ranks, X.shape)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
         nt = resolve_n_threads(self.n_threads)
         W, H, init_model = self._initial_factors(X, ranks, beta)
+        if scale != 1.0 and not isinstance(self.init, str):
+            for w in W:
+                w *= scale
         L = len(ranks)
 
         def layer_loss(l: int) -> float:
@@ -316,6 +324,13 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
                 break
         self._finish_history(history, layer_loss, lam, n_iter)
         objective = list(self.loss_history_[:, -1])
+        if scale != 1.0:
+            for w in W:
+                w /= scale
+            D = self.loss_history_[:, :-1] * scale ** -beta
+            if isinstance(self.weights, str):  # 'auto' in the caller's units
+                self.weights_ = lam * scale**beta
+            self.loss_history_ = np.column_stack([D, D @ self.weights_])
         if tol > 0 and not stopped_by_callback and n_iter == max_iter and not stagnated(objective, tol):
             warnings.warn(f"DeepNMF stopped at max_iter={max_iter} before the objective "
                           f"stagnated (tol={tol:g}); increase max_iter", ConvergenceWarning,

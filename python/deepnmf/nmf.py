@@ -19,6 +19,7 @@ from ._validation import (
     check_rank,
     check_tol,
     resolve_n_threads,
+    scaled_data,
 )
 
 #: Window (in iterations) over which the stopping rule measures the relative decrease.
@@ -113,15 +114,20 @@ class BetaNMF(EstimatorMixin):
     def _fit(self, X: Any, W0: Any, H0: Any) -> np.ndarray:
         beta = check_beta(self.beta)
         X = check_data(X, beta)
+        # data beyond 2^±300 is fit as 2^k X (exact; one copy), factors mapped back below
+        X, scale = scaled_data(X, beta)
         r = check_rank(self.n_components)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
         nt = resolve_n_threads(self.n_threads)
         m, n = X.shape
+        if r > min(m, n) and not getattr(self, "_overcomplete_ok", False):
+            raise ValueError(f"n_components={r} exceeds min(m, n) = {min(m, n)} of X {X.shape}: "
+                             "a rank above that is never needed for an exact factorization")
         if self.init == "custom":
             if W0 is None or H0 is None:
                 raise ValueError("init='custom' needs W and H passed to fit()")
-            W = check_factor(W0, "W", (m, r), X.dtype).copy()
+            W = check_factor(W0, "W", (m, r), X.dtype) * scale
             H = check_factor(H0, "H", (r, n), X.dtype).copy()
             eps = np.finfo(X.dtype).eps
             np.maximum(W, eps, out=W)
@@ -150,6 +156,9 @@ class BetaNMF(EstimatorMixin):
                 f"BetaNMF stopped at max_iter={max_iter} before the loss stagnated "
                 f"(tol={tol:g}); increase max_iter", ConvergenceWarning, stacklevel=3)
 
+        if scale != 1.0:
+            W /= scale
+            losses = [v * scale ** -beta for v in losses]
         self.W_ = W
         self.H_ = H
         self.components_ = H
@@ -167,6 +176,7 @@ class BetaNMF(EstimatorMixin):
         from a constant start (as scikit-learn)."""
         self._check_fitted()
         X = check_data(X, self.beta_)
+        X, scale = scaled_data(X, self.beta_)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} columns, the model was fit on {self.n_features_in_}")
         H = np.ascontiguousarray(self.components_, dtype=X.dtype)
@@ -178,7 +188,7 @@ class BetaNMF(EstimatorMixin):
             losses.append(_core.mu_w(X, W, H, self.beta_, nt, True))
             if self.tol > 0 and stagnated(losses, self.tol):
                 break
-        return W
+        return W / scale if scale != 1.0 else W
 
     def inverse_transform(self, W: Any) -> np.ndarray:
         """The reconstruction W H (k×n)."""

@@ -52,22 +52,32 @@ inline double beta_divergence_pair(double x, double y, const Beta& b) {
       if (y == 0.0) return inf;
       const double u = y / x;
       if (u == 1.0) return 0.0;
-      return (y - x) * (1.0 - std::log(u) / (u - 1.0));
+      if (u > 0.5 && u < 2.0) return (y - x) * (1.0 - std::log(u) / (u - 1.0));
+      return x * (std::log(x) - std::log(y)) + (y - x);  // far from x = y: no cancellation,
+                                                         // and no overflow of y/x
     }
     case Beta::IS: {
       if (y == 0.0) return inf;
       const double u = x / y;  // x > 0 here (zeros rejected by the caller)
       if (u == 1.0) return 0.0;
-      return ((x - y) / y) * (1.0 - std::log(u) / (u - 1.0));
+      if (u > 0.5 && u < 2.0) return ((x - y) / y) * (1.0 - std::log(u) / (u - 1.0));
+      return u - (std::log(x) - std::log(y)) - 1.0;
     }
     default: {
       const double beta = b.value;
       if (x == 0.0) return std::pow(y, beta) / beta;  // β > 0 here
       if (y == 0.0) return beta > 1.0 ? std::pow(x, beta) / (beta * (beta - 1.0)) : inf;
       // d = x^β/(β(β−1)) · [(β−1)(e^{βℓ}−1) − β(e^{(β−1)ℓ}−1)],  ℓ = ln(y/x)
-      const double l = std::log(y / x);
-      const double bracket = (beta - 1.0) * std::expm1(beta * l) - beta * std::expm1((beta - 1.0) * l);
-      return std::pow(x, beta) * (bracket / (beta * (beta - 1.0)));
+      const double lx = std::log(x), ly = std::log(y), l = ly - lx;
+      if (std::abs(l) <= 1.0) {
+        const double bracket = (beta - 1.0) * std::expm1(beta * l) - beta * std::expm1((beta - 1.0) * l);
+        return std::exp(beta * lx) * (bracket / (beta * (beta - 1.0)));
+      }
+      // far from x = y (ratio beyond e): the three terms, each through logs; a term that
+      // overflows makes the (nonnegative) divergence overflow too
+      const double d = std::exp(beta * lx) / (beta * (beta - 1.0)) + std::exp(beta * ly) / beta -
+                       std::exp(lx + (beta - 1.0) * ly) / (beta - 1.0);
+      return std::isnan(d) ? inf : std::max(d, 0.0);
     }
   }
 }

@@ -1,0 +1,171 @@
+"""Bad input gets a clear error (what is wrong and how to fix it); odd-but-valid input is
+accepted without touching the caller's data. One test per case."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF, beta_divergence, updates
+
+GOOD = np.random.default_rng(0).uniform(0.1, 1.0, size=(12, 10))
+ESTIMATORS = [
+    lambda: BetaNMF(2, max_iter=3, tol=0),
+    lambda: MultilayerNMF([3, 2], max_iter=3, tol=0),
+    lambda: DeepNMF([3, 2], init_iter=3, max_iter=2, tol=0),
+    lambda: MinVolDeepNMF([3, 2], init_iter=3, max_iter=2),
+]
+
+
+def bad(X, match, make=ESTIMATORS[0]):
+    with pytest.raises(ValueError, match=match):
+        make().fit(X)
+
+
+@pytest.mark.parametrize("make", ESTIMATORS)
+def test_negative_entries(make):
+    X = GOOD.copy()
+    X[3, 4] = -1e-3
+    bad(X, "negative entries .*nonnegative data", make)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("make", ESTIMATORS)
+def test_nan_and_inf(make, value):
+    X = GOOD.copy()
+    X[0, 0] = value
+    bad(X, "NaN or infinity", make)
+
+
+@pytest.mark.parametrize("X", [GOOD.astype(complex), GOOD.astype(object)])
+def test_complex_and_object(X):
+    bad(X, "real numbers")
+
+
+@pytest.mark.parametrize("X", [GOOD[0], GOOD[None], np.float64(1.0)])
+def test_wrong_dimensionality(X):
+    bad(X, "2-D")
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (5, 0), (0, 0)])
+def test_empty(shape):
+    bad(np.ones(shape), "empty")
+
+
+def test_a_dimension_of_one():
+    """A single row or column is valid data: rank 1 fits it; a larger rank is refused."""
+    col = GOOD[:, :1].copy()
+    m = BetaNMF(1, max_iter=20, tol=0).fit(col)
+    assert np.all(np.isfinite(m.W_)) and m.loss_history_[-1] <= m.loss_history_[0]
+    BetaNMF(1, max_iter=5, tol=0).fit(GOOD[:1].copy())
+    bad(col, "exceeds min")
+
+
+@pytest.mark.parametrize("r", [0, -1, 2.5, "3", None, True])
+def test_rank_not_a_positive_integer(r):
+    bad(GOOD, "positive integer", lambda: BetaNMF(r))
+
+
+@pytest.mark.parametrize("ranks", [[0, 1], [3, -2], [2.5], ["a"], []])
+def test_deep_ranks_not_positive_integers(ranks):
+    bad(GOOD, "ranks", lambda: DeepNMF(ranks))
+
+
+def test_ranks_larger_than_the_data_allows():
+    bad(GOOD, "exceeds min", lambda: BetaNMF(11))
+    bad(GOOD, "exceeds min", lambda: DeepNMF([11, 2]))
+    bad(GOOD, "exceeds min", lambda: MultilayerNMF([11]))
+
+
+def test_increasing_ranks_warn():
+    with pytest.warns(UserWarning, match="strictly decreasing"):
+        MultilayerNMF([2, 3], max_iter=2, tol=0).fit(GOOD)
+
+
+@pytest.mark.parametrize("weights", [[1.0], [1.0, 0.0], [1.0, -2.0], [1.0, np.nan], "balanced"])
+def test_weights_out_of_range(weights):
+    bad(GOOD, "weights", lambda: DeepNMF([3, 2], weights=weights, init_iter=2, max_iter=1))
+
+
+@pytest.mark.parametrize("kw,match", [({"alpha": -1.0}, "alpha"), ({"alpha_tilde": np.nan}, "alpha_tilde"),
+                                      ({"delta": 0.0}, "delta"), ({"delta": np.inf}, "delta"),
+                                      ({"rho": 0.0}, "rho"), ({"rho": -3}, "rho")])
+def test_minvol_parameters_out_of_range(kw, match):
+    bad(GOOD, match, lambda: MinVolDeepNMF([3, 2], init_iter=2, max_iter=1, **kw))
+
+
+@pytest.mark.parametrize("make", [lambda: BetaNMF(2, beta=0), lambda: BetaNMF(2, beta=-1),
+                                  lambda: DeepNMF([3, 2], beta="itakura-saito")])
+def test_beta_le_0_with_zeros(make):
+    X = GOOD.copy()
+    X[1, 1] = 0.0
+    bad(X, "infinite", make)
+
+
+def test_explicit_init_wrong_shape_or_negative():
+    W = np.ones((12, 2))
+    H = np.ones((2, 10))
+    with pytest.raises(ValueError, match="shape"):
+        BetaNMF(2, init="custom").fit(GOOD, W=W[:, :1], H=H)
+    with pytest.raises(ValueError, match="negative"):
+        BetaNMF(2, init="custom").fit(GOOD, W=-W, H=H)
+    with pytest.raises(ValueError, match="shape"):
+        DeepNMF([2, 1], init=([W, np.ones((12, 1))], [H, np.ones((2, 2))])).fit(GOOD)
+    with pytest.raises(ValueError, match="layers"):
+        DeepNMF([2, 1], init=([W], [H])).fit(GOOD)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, bool])
+def test_integer_and_boolean_inputs_are_converted(dtype):
+    X = (np.random.default_rng(1).integers(0, 5, size=(12, 10)) + 1).astype(dtype)
+    m = BetaNMF(2, max_iter=5, tol=0).fit(X)
+    assert m.W_.dtype == np.float64
+
+
+@pytest.mark.parametrize("layout", ["F", "strided", "readonly"])
+def test_layouts_accepted_and_caller_data_untouched(layout):
+    base = np.random.default_rng(2).uniform(0.1, 1.0, size=(24, 20))
+    if layout == "F":
+        X = np.asfortranarray(base)
+    elif layout == "strided":
+        X = base[::2, ::2]
+    else:
+        X = base.copy()
+        X.flags.writeable = False
+    before = X.copy()
+    want = BetaNMF(2, init="nndsvda", max_iter=10, tol=0).fit(np.ascontiguousarray(X)).W_
+    got = BetaNMF(2, init="nndsvda", max_iter=10, tol=0).fit(X).W_
+    assert np.array_equal(X, before)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_all_zero_matrix_warns_and_stays_finite():
+    with pytest.warns(RuntimeWarning, match="all zeros"):
+        m = BetaNMF(2, init="random", random_state=0, max_iter=10, tol=0).fit(np.zeros((6, 5)))
+    assert np.all(np.isfinite(m.W_)) and np.all(np.isfinite(m.loss_history_))
+
+
+@pytest.mark.parametrize("n_threads", [0, 1.5, "2"])
+def test_bad_thread_counts(n_threads):
+    bad(GOOD, "n_threads", lambda: BetaNMF(2, n_threads=n_threads))
+
+
+def test_updates_validate_too():
+    W, H = np.ones((12, 2)), np.ones((2, 10))
+    with pytest.raises(ValueError, match="shape"):
+        updates.mu_h(GOOD, W, np.ones((3, 10)), 1.0)
+    with pytest.raises(ValueError, match="negative"):
+        updates.mu_w(-GOOD, W, H, 1.0)
+    with pytest.raises(ValueError, match="out must be"):
+        updates.mu_h(GOOD, W, H, 1.0, out=np.ones((2, 10), dtype=np.float32))
+    with pytest.raises(ValueError, match="beta"):
+        updates.mu_h(GOOD, W, H, "poisson")
+    with pytest.raises(ValueError, match="beta"):
+        beta_divergence(GOOD, GOOD, np.nan)
+
+
+def test_no_warning_on_good_input():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        BetaNMF(2, max_iter=5, tol=0).fit(GOOD)
+        DeepNMF([3, 2], init_iter=3, max_iter=2, tol=0).fit(GOOD)
