@@ -20,6 +20,7 @@
 #include "deepnmf/multiplier.hpp"
 #include "deepnmf/parallel.hpp"
 #include "deepnmf/product.hpp"
+#include "deepnmf/sparse.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -220,6 +221,104 @@ void register_minvol(py::module_& m) {
       "V"_a, "W_bar"_a, "nu"_a, "Z-step (25): argmin_z d_KL(z | w_bar)/nu + (z - v)^2/2.");
 }
 
+/// scipy.sparse CSR/CSC arrays as a Compressed view (no copy): shape = (outer, inner).
+template <class T, class I>
+Compressed<T, I> compressed(const py::array_t<I, py::array::c_style>& ptr,
+                            const py::array_t<I, py::array::c_style>& idx,
+                            const py::array_t<T, py::array::c_style>& val, Index outer, Index inner,
+                            const char* who) {
+  require(ptr.ndim() == 1 && idx.ndim() == 1 && val.ndim() == 1,
+          std::string(who) + ": sparse arrays must be one-dimensional");
+  require(outer >= 0 && inner >= 0 && ptr.size() == outer + 1,
+          std::string(who) + ": index pointer length does not match the shape");
+  require(idx.size() == val.size(), std::string(who) + ": indices and data differ in length");
+  Compressed<T, I> c;
+  c.outer = outer;
+  c.inner = inner;
+  c.ptr = ptr.data();
+  c.idx = idx.data();
+  c.val = val.data();
+  check_compressed(c, static_cast<Index>(val.size()), who);
+  return c;
+}
+
+template <class T, class I>
+void register_sparse_ti(py::module_& m) {
+  using IArr = py::array_t<I, py::array::c_style>;
+  using TArr = py::array_t<T, py::array::c_style>;
+  m.def(
+      "mu_h_sparse",
+      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, CMatRef<T> W, MatRef<T> H, double beta,
+         bool row_sums_one, int n_threads, bool want_loss) {
+        const auto Y = compressed<T, I>(ptr, idx, val, n_, m_, "mu_h");  // CSC: outer = columns
+        py::gil_scoped_release nogil;
+        return mu_h_sparse<T, I>(Y, W, H, beta, row_sums_one, n_threads, want_loss);
+      },
+      "indptr"_a.noconvert(), "indices"_a.noconvert(), "data"_a.noconvert(), "m"_a, "n"_a,
+      "W"_a.noconvert(), "H"_a.noconvert(), "beta"_a, "row_sums_one"_a = false,
+      "n_threads"_a = 1, "want_loss"_a = false, "mu_h on CSC data (beta = 1).");
+  m.def(
+      "mu_w_sparse",
+      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, MatRef<T> W, CMatRef<T> H, double beta,
+         int n_threads, bool want_loss) {
+        const auto Y = compressed<T, I>(ptr, idx, val, m_, n_, "mu_w");
+        py::gil_scoped_release nogil;
+        return mu_w_sparse<T, I>(Y, W, H, beta, n_threads, want_loss);
+      },
+      "indptr"_a.noconvert(), "indices"_a.noconvert(), "data"_a.noconvert(), "m"_a, "n"_a,
+      "W"_a.noconvert(), "H"_a.noconvert(), "beta"_a, "n_threads"_a = 1, "want_loss"_a = false,
+      "mu_w on CSR data (beta = 1).");
+  m.def(
+      "coupled_w_sparse",
+      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, MatRef<T> W, CMatRef<T> H,
+         CMatRef<T> W_bar, double lam, double beta, int n_threads, bool want_loss) {
+        const auto Y = compressed<T, I>(ptr, idx, val, m_, n_, "coupled_w");
+        py::gil_scoped_release nogil;
+        return coupled_w_sparse<T, I>(Y, W, H, W_bar, lam, beta, n_threads, want_loss);
+      },
+      "indptr"_a.noconvert(), "indices"_a.noconvert(), "data"_a.noconvert(), "m"_a, "n"_a,
+      "W"_a.noconvert(), "H"_a.noconvert(), "W_bar"_a.noconvert(), "lam"_a, "beta"_a,
+      "n_threads"_a = 1, "want_loss"_a = false, "coupled_w on CSR data (beta = 1).");
+  m.def(
+      "beta_divergence_wh_sparse",
+      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, CMatRef<T> W, CMatRef<T> H,
+         double beta, int n_threads) {
+        const auto X = compressed<T, I>(ptr, idx, val, m_, n_, "beta_divergence");
+        py::gil_scoped_release nogil;
+        return beta_divergence_wh_sparse<T, I>(X, W, H, beta, n_threads);
+      },
+      "indptr"_a.noconvert(), "indices"_a.noconvert(), "data"_a.noconvert(), "m"_a, "n"_a,
+      "W"_a.noconvert(), "H"_a.noconvert(), "beta"_a, "n_threads"_a = 1,
+      "D_KL(X, W H) for CSR X.");
+  m.def(
+      "minvol_w_sparse",
+      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, MatRef<T> W, CMatRef<T> H,
+         std::optional<MatD> W_bar, double alpha, double lam, double delta, double rho, double tol,
+         int max_iter, int n_threads, bool adaptive_rho, bool exact) {
+        const auto Y = compressed<T, I>(ptr, idx, val, m_, n_, "minvol_w");
+        AdmmReport rep;
+        {
+          py::gil_scoped_release nogil;
+          rep = minvol_w_sparse<T, I>(Y, W, H, W_bar ? &*W_bar : nullptr, alpha, lam, delta, rho,
+                                      tol, max_iter, n_threads, adaptive_rho, exact);
+        }
+        return py::dict("iterations"_a = rep.iterations, "residual"_a = rep.residual,
+                        "rho"_a = rep.rho, "accepted"_a = rep.accepted,
+                        "block_decrease"_a = rep.block_decrease);
+      },
+      "indptr"_a.noconvert(), "indices"_a.noconvert(), "data"_a.noconvert(), "m"_a, "n"_a,
+      "W"_a.noconvert(), "H"_a.noconvert(), "W_bar"_a, "alpha"_a, "lam"_a, "delta"_a, "rho"_a,
+      "tol"_a, "max_iter"_a, "n_threads"_a = 1, "adaptive_rho"_a = false, "exact"_a = false,
+      "minvol_w on CSR data.");
+}
+
+void register_sparse(py::module_& m) {
+  register_sparse_ti<float, std::int32_t>(m);
+  register_sparse_ti<float, std::int64_t>(m);
+  register_sparse_ti<double, std::int32_t>(m);
+  register_sparse_ti<double, std::int64_t>(m);
+}
+
 void register_product(py::module_& m) {
   register_product_t<float>(m);
   register_product_t<double>(m);
@@ -265,4 +364,5 @@ PYBIND11_MODULE(DEEPNMF_CORE_NAME, m) {
   deepnmf::register_special(m);
   deepnmf::register_product(m);
   deepnmf::register_minvol(m);
+  deepnmf::register_sparse(m);
 }

@@ -9,6 +9,7 @@
 #include "deepnmf/lambert_w.hpp"
 #include "deepnmf/majorizer.hpp"
 #include "deepnmf/scalar_solve.hpp"
+#include "deepnmf/sparse.hpp"
 
 namespace deepnmf {
 namespace {
@@ -135,27 +136,57 @@ void coupled_w_row(const T* w_tilde, const T* w_bar, const T* P, const T* Q, T* 
   for (Index k = 0; k < r; ++k) w_new[k] = std::max(eps, w_new[k]);  // paper Section 3.2.1
 }
 
+namespace {
+
 template <class T>
-double coupled_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CMatRef<T>& W_bar,
-                 double lam, double beta, int n_threads, bool want_loss) {
-  const Beta b(beta);
-  require_product_shapes(Y, W, H, "coupled_w");
+void check_coupled_args(const CMatRef<T>& W, const CMatRef<T>& W_bar, double lam) {
   require(W_bar.rows() == W.rows() && W_bar.cols() == W.cols(),
           "coupled_w: W_bar has shape " + shape_of(W_bar) + ", W has " + shape_of(W));
   require(std::isfinite(lam) && lam > 0.0, "coupled_w: lam must be a positive finite number");
   require((W_bar.array() > T(0)).all(), "coupled_w: W_bar must be positive (floor it at eps)");
   require((W.array() > T(0)).all(), "coupled_w: W must be positive (floor it at eps)");
+}
+
+/// The coupled update given a row pass (dense or sparse) that streams P, Q.
+template <class T, class Pass>
+double coupled_w_with(Pass&& pass, MatRef<T> W, const CMatRef<T>& W_bar, double lam, const Beta& b) {
+  return pass([&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
+    std::vector<T> row(static_cast<size_t>(W.cols()));
+    for (Index i = 0; i < mb; ++i) {
+      coupled_w_row<T>(row_ptr(W, i0 + i), row_ptr(W_bar, i0 + i), P.row(i).data(),
+                       Q.row(i).data(), row.data(), W.cols(), lam, b);
+      std::copy(row.begin(), row.end(), row_ptr(W, i0 + i));
+    }
+  });
+}
+
+}  // namespace
+
+template <class T>
+double coupled_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CMatRef<T>& W_bar,
+                 double lam, double beta, int n_threads, bool want_loss) {
+  const Beta b(beta);
+  require_product_shapes(Y, W, H, "coupled_w");
   const CMatRef<T> Wc(W);
-  return w_pass<T>(Y, Wc, H, b, n_threads, want_loss,
-                   [&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
-                     std::vector<T> row(static_cast<size_t>(W.cols()));
-                     for (Index i = 0; i < mb; ++i) {
-                       coupled_w_row<T>(row_ptr(W, i0 + i), row_ptr(W_bar, i0 + i),
-                                        P.row(i).data(), Q.row(i).data(), row.data(), W.cols(),
-                                        lam, b);
-                       std::copy(row.begin(), row.end(), row_ptr(W, i0 + i));
-                     }
-                   });
+  check_coupled_args<T>(Wc, W_bar, lam);
+  return coupled_w_with<T>(
+      [&](auto&& sink) { return w_pass<T>(Y, Wc, H, b, n_threads, want_loss, sink); }, W, W_bar,
+      lam, b);
+}
+
+template <class T, class I>
+double coupled_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H,
+                        const CMatRef<T>& W_bar, double lam, double beta, int n_threads,
+                        bool want_loss) {
+  const Beta b(beta);
+  require(b.kind == Beta::KL, "coupled_w: sparse data is supported for beta = 1 only");
+  require(W.cols() == H.rows() && Ycsr.outer == W.rows() && Ycsr.inner == H.cols(),
+          "coupled_w: shapes do not agree for Y ≈ W H");
+  const CMatRef<T> Wc(W);
+  check_coupled_args<T>(Wc, W_bar, lam);
+  return coupled_w_with<T>(
+      [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, H, n_threads, want_loss, sink); }, W,
+      W_bar, lam, b);
 }
 
 #define DEEPNMF_INSTANTIATE(T)                                                                   \
@@ -166,5 +197,14 @@ double coupled_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CM
 DEEPNMF_INSTANTIATE(float)
 DEEPNMF_INSTANTIATE(double)
 #undef DEEPNMF_INSTANTIATE
+
+#define DEEPNMF_INSTANTIATE_SPARSE(T, I)                                                        \
+  template double coupled_w_sparse<T, I>(const Compressed<T, I>&, MatRef<T>, const CMatRef<T>&, \
+                                         const CMatRef<T>&, double, double, int, bool);
+DEEPNMF_INSTANTIATE_SPARSE(float, std::int32_t)
+DEEPNMF_INSTANTIATE_SPARSE(float, std::int64_t)
+DEEPNMF_INSTANTIATE_SPARSE(double, std::int32_t)
+DEEPNMF_INSTANTIATE_SPARSE(double, std::int64_t)
+#undef DEEPNMF_INSTANTIATE_SPARSE
 
 }  // namespace deepnmf

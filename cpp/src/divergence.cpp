@@ -4,6 +4,7 @@
 
 #include "deepnmf/elementwise.hpp"
 #include "deepnmf/parallel.hpp"
+#include "deepnmf/sparse.hpp"
 
 namespace deepnmf {
 namespace {
@@ -59,6 +60,18 @@ double beta_divergence_wh(const CMatRef<T>& X, const CMatRef<T>& W, const CMatRe
   return ordered_sum(part);
 }
 
+template <class T, class I>
+double beta_divergence_wh_sparse(const Compressed<T, I>& Xcsr, const CMatRef<T>& W,
+                                 const CMatRef<T>& H, double beta, int n_threads) {
+  require(Beta(beta).kind == Beta::KL, "beta_divergence: sparse data is supported for beta = 1");
+  require(W.cols() == H.rows() && Xcsr.outer == W.rows() && Xcsr.inner == H.cols(),
+          "beta_divergence: shapes do not agree for X ≈ W H");
+  check_data(W, "W", Beta(beta), false);
+  check_data(H, "H", Beta(beta), false);
+  // the pass computes Q too; cheap next to the divergence's own O(nnz·r) dot products
+  return w_pass_sparse<T, I>(Xcsr, W, H, n_threads, true, [](Index, Index, const Mat<T>&, const Mat<T>&) {});
+}
+
 template double beta_divergence<float>(const CMatRef<float>&, const CMatRef<float>&, double, int);
 template double beta_divergence<double>(const CMatRef<double>&, const CMatRef<double>&, double,
                                         int);
@@ -66,5 +79,14 @@ template double beta_divergence_wh<float>(const CMatRef<float>&, const CMatRef<f
                                            const CMatRef<float>&, double, int);
 template double beta_divergence_wh<double>(const CMatRef<double>&, const CMatRef<double>&,
                                             const CMatRef<double>&, double, int);
+
+#define DEEPNMF_INSTANTIATE_SPARSE(T, I)                                                        \
+  template double beta_divergence_wh_sparse<T, I>(const Compressed<T, I>&, const CMatRef<T>&,   \
+                                                  const CMatRef<T>&, double, int);
+DEEPNMF_INSTANTIATE_SPARSE(float, std::int32_t)
+DEEPNMF_INSTANTIATE_SPARSE(float, std::int64_t)
+DEEPNMF_INSTANTIATE_SPARSE(double, std::int32_t)
+DEEPNMF_INSTANTIATE_SPARSE(double, std::int64_t)
+#undef DEEPNMF_INSTANTIATE_SPARSE
 
 }  // namespace deepnmf

@@ -12,6 +12,7 @@
 #include "deepnmf/lambert_w.hpp"
 #include "deepnmf/majorizer.hpp"
 #include "deepnmf/scalar_solve.hpp"
+#include "deepnmf/sparse.hpp"
 
 namespace deepnmf {
 namespace {
@@ -56,19 +57,17 @@ LogdetMajorizer logdet_majorizer(const CMatRef<T>& W, double delta) {
   return maj;
 }
 
-template <class T>
-MinvolBlock minvol_block(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
-                         const LogdetMajorizer& maj, double alpha, double rho, int n_threads) {
+/// The fixed pieces at W̃ from a row pass that streams the KL majorizer's P (= 1 cᵀ) and Q (= R).
+template <class T, class Pass>
+MinvolBlock minvol_block_with(Pass&& pass, const CMatRef<T>& W, const LogdetMajorizer& maj,
+                              double alpha, double rho) {
   const Index m = W.rows(), r = W.cols();
   MinvolBlock blk;
   blk.alpha = alpha;
-  blk.rho = rho;
   blk.W_tilde = W.template cast<double>();
   blk.R.resize(m, r);
-  // R = (Y ⊘ W̃H) Hᵀ and c = H 1: the KL majorizer's Q and P (majorizer.hpp's W-type pass).
-  const Beta kl(1.0);
   Vec<T> c_t;
-  w_pass<T>(Y, W, H, kl, n_threads, false, [&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
+  pass([&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
     blk.R.middleRows(i0, mb) = Q.template cast<double>();
     if (i0 == 0) c_t = P.row(0).transpose();
   });
@@ -77,6 +76,14 @@ MinvolBlock minvol_block(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef
   blk.set_rho(rho);
   blk.C0 = blk.c.transpose().replicate(m, 1) - 4.0 * alpha * (blk.W_tilde * maj.A_neg);
   return blk;
+}
+
+template <class T>
+MinvolBlock minvol_block(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
+                         const LogdetMajorizer& maj, double alpha, double rho, int n_threads) {
+  const Beta kl(1.0);
+  return minvol_block_with<T>(
+      [&](auto&& sink) { return w_pass<T>(Y, W, H, kl, n_threads, false, sink); }, W, maj, alpha, rho);
 }
 
 int minvol_wstep(const MinvolBlock& blk, const MatD& V, VecD& mu, MatD& W) {
@@ -218,11 +225,12 @@ double minvol_block_objective(const MinvolBlock& blk, const LogdetMajorizer& maj
   return data + lam * coupling + blk.alpha * volume;
 }
 
-template <class T>
-AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const MatD* W_bar,
-                    double alpha, double lam, double delta, double rho, double tol, int max_iter,
-                    int n_threads, bool adaptive_rho, bool exact) {
-  require_product_shapes(Y, W, H, "minvol_w");
+namespace {
+
+template <class T, class Pass>
+AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const MatD* W_bar, double alpha, double lam,
+                         double delta, double rho, double tol, int max_iter, bool adaptive_rho,
+                         bool exact) {
   require(std::isfinite(alpha) && alpha >= 0.0, "alpha must be a nonnegative finite number");
   require((W.array() > T(0)).all(), "minvol_w: W must be positive (floor it at eps)");
   const Index m = W.rows(), r = W.cols();
@@ -232,7 +240,7 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
   VecD mu = VecD::Zero(r);
   MatD Wn;
   if (W_bar == nullptr) {  // last layer: one exact W-step, ρ = 0 (spec "WL")
-    const MinvolBlock blk = minvol_block<T>(Y, Wc, H, maj, alpha, 0.0, n_threads);
+    const MinvolBlock blk = minvol_block_with<T>(pass, Wc, maj, alpha, 0.0);
     minvol_wstep(blk, MatD::Zero(m, r), mu, Wn);
     rep.iterations = 1;
     rep.block_decrease = minvol_block_objective(blk, maj, nullptr, 0.0, blk.W_tilde) -
@@ -242,7 +250,7 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
     require(std::isfinite(lam) && lam > 0.0, "minvol_w: lam must be positive");
     require(std::isfinite(rho) && rho > 0.0, "rho must be a positive finite number");
     require((W_bar->array() > 0.0).all(), "minvol_w: W_bar must be positive");
-    MinvolBlock blk = minvol_block<T>(Y, Wc, H, maj, alpha, exact ? 0.0 : rho, n_threads);
+    MinvolBlock blk = minvol_block_with<T>(pass, Wc, maj, alpha, exact ? 0.0 : rho);
     if (exact) {  // the exact BSUM step: no ADMM
       rep.iterations = minvol_exact_wstep(blk, maj, W_bar, lam, mu, Wn);
       rep.block_decrease = minvol_block_objective(blk, maj, W_bar, lam, blk.W_tilde) -
@@ -289,6 +297,32 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
   return rep;
 }
 
+}  // namespace
+
+template <class T>
+AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const MatD* W_bar,
+                    double alpha, double lam, double delta, double rho, double tol, int max_iter,
+                    int n_threads, bool adaptive_rho, bool exact) {
+  require_product_shapes(Y, W, H, "minvol_w");
+  const CMatRef<T> Wc(W);
+  const Beta kl(1.0);
+  return minvol_w_with<T>(
+      [&](auto&& sink) { return w_pass<T>(Y, Wc, H, kl, n_threads, false, sink); }, W, W_bar,
+      alpha, lam, delta, rho, tol, max_iter, adaptive_rho, exact);
+}
+
+template <class T, class I>
+AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H,
+                           const MatD* W_bar, double alpha, double lam, double delta, double rho,
+                           double tol, int max_iter, int n_threads, bool adaptive_rho, bool exact) {
+  require(W.cols() == H.rows() && Ycsr.outer == W.rows() && Ycsr.inner == H.cols(),
+          "minvol_w: shapes do not agree for Y ≈ W H");
+  const CMatRef<T> Wc(W);
+  return minvol_w_with<T>(
+      [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, H, n_threads, false, sink); }, W,
+      W_bar, alpha, lam, delta, rho, tol, max_iter, adaptive_rho, exact);
+}
+
 #define DEEPNMF_INSTANTIATE(T)                                                                   \
   template double logdet_gram<T>(const CMatRef<T>&, double);                                    \
   template LogdetMajorizer logdet_majorizer<T>(const CMatRef<T>&, double);                      \
@@ -299,5 +333,15 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
 DEEPNMF_INSTANTIATE(float)
 DEEPNMF_INSTANTIATE(double)
 #undef DEEPNMF_INSTANTIATE
+
+#define DEEPNMF_INSTANTIATE_SPARSE(T, I)                                                        \
+  template AdmmReport minvol_w_sparse<T, I>(const Compressed<T, I>&, MatRef<T>,                 \
+                                            const CMatRef<T>&, const MatD*, double, double,     \
+                                            double, double, double, int, int, bool, bool);
+DEEPNMF_INSTANTIATE_SPARSE(float, std::int32_t)
+DEEPNMF_INSTANTIATE_SPARSE(float, std::int64_t)
+DEEPNMF_INSTANTIATE_SPARSE(double, std::int32_t)
+DEEPNMF_INSTANTIATE_SPARSE(double, std::int64_t)
+#undef DEEPNMF_INSTANTIATE_SPARSE
 
 }  // namespace deepnmf

@@ -4,6 +4,7 @@
 
 #include "deepnmf/majorizer.hpp"
 #include "deepnmf/multiplier.hpp"
+#include "deepnmf/sparse.hpp"
 
 namespace deepnmf {
 namespace {
@@ -20,6 +21,41 @@ void apply_mu(Block F, const Mat<T>& P, const Mat<T>& Q, double gamma) {
   else F.array() = (F.array() * ratio.pow(T(gamma))).max(eps);
 }
 
+/// One H update given a column pass (dense or sparse): `pass(sink)` streams the P, Q blocks.
+template <class T, class Pass>
+double mu_h_with(Pass&& pass, MatRef<T> H, const Beta& b, bool row_sums_one, int n_threads) {
+  if (!row_sums_one) {
+    const double gamma = b.gamma();
+    return pass([&](Index j0, Index nb, const Mat<T>& P, const Mat<T>& Q) {
+      apply_mu<T>(H.middleCols(j0, nb), P, Q, gamma);
+    });
+  }
+  // The multiplier of each row couples all its columns: gather P, Q first, then solve rows.
+  Mat<T> P(H.rows(), H.cols()), Q(H.rows(), H.cols());
+  const double loss = pass([&](Index j0, Index nb, const Mat<T>& Pb, const Mat<T>& Qb) {
+    P.middleCols(j0, nb) = Pb;
+    Q.middleCols(j0, nb) = Qb;
+  });
+  rowsum_update<T>(H, P, Q, b, n_threads);
+  return loss;
+}
+
+/// One W update given a row pass (dense or sparse).
+template <class T, class Pass>
+double mu_w_with(Pass&& pass, MatRef<T> W, const Beta& b) {
+  const double gamma = b.gamma();
+  return pass([&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
+    apply_mu<T>(W.middleRows(i0, mb), P, Q, gamma);
+  });
+}
+
+void require_kl_for_sparse(const Beta& b, const char* who) {
+  require(b.kind == Beta::KL, std::string(who) +
+                                  ": sparse data is supported for beta = 1 (Kullback-Leibler), "
+                                  "where W H is needed on the nonzeros only; convert with "
+                                  "X.toarray() for other beta");
+}
+
 }  // namespace
 
 template <class T>
@@ -28,22 +64,8 @@ double mu_h(const CMatRef<T>& Y, const CMatRef<T>& W, MatRef<T> H, double beta,
   const Beta b(beta);
   require_product_shapes(Y, W, H, "mu_h");
   const CMatRef<T> Hc(H);
-  if (!row_sums_one) {
-    const double gamma = b.gamma();
-    return h_pass<T>(Y, W, Hc, b, n_threads, want_loss,
-                     [&](Index j0, Index nb, const Mat<T>& P, const Mat<T>& Q) {
-                       apply_mu<T>(H.middleCols(j0, nb), P, Q, gamma);
-                     });
-  }
-  // The multiplier of each row couples all its columns: gather P, Q first, then solve rows.
-  Mat<T> P(H.rows(), H.cols()), Q(H.rows(), H.cols());
-  const double loss = h_pass<T>(Y, W, Hc, b, n_threads, want_loss,
-                                [&](Index j0, Index nb, const Mat<T>& Pb, const Mat<T>& Qb) {
-                                  P.middleCols(j0, nb) = Pb;
-                                  Q.middleCols(j0, nb) = Qb;
-                                });
-  rowsum_update<T>(H, P, Q, b, n_threads);
-  return loss;
+  return mu_h_with<T>([&](auto&& sink) { return h_pass<T>(Y, W, Hc, b, n_threads, want_loss, sink); },
+                      H, b, row_sums_one, n_threads);
 }
 
 template <class T>
@@ -52,11 +74,35 @@ double mu_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, double beta, 
   const Beta b(beta);
   require_product_shapes(Y, W, H, "mu_w");
   const CMatRef<T> Wc(W);
-  const double gamma = b.gamma();
-  return w_pass<T>(Y, Wc, H, b, n_threads, want_loss,
-                   [&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
-                     apply_mu<T>(W.middleRows(i0, mb), P, Q, gamma);
-                   });
+  return mu_w_with<T>([&](auto&& sink) { return w_pass<T>(Y, Wc, H, b, n_threads, want_loss, sink); },
+                      W, b);
+}
+
+template <class T, class I>
+double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> H, double beta,
+                   bool row_sums_one, int n_threads, bool want_loss) {
+  const Beta b(beta);
+  require_kl_for_sparse(b, "mu_h");
+  require(W.cols() == H.rows() && Ycsc.inner == W.rows() && Ycsc.outer == H.cols(),
+          "mu_h: shapes do not agree for Y ≈ W H: Y " + shape_str(Ycsc.inner, Ycsc.outer) +
+              ", W " + shape_of(W) + ", H " + shape_of(H));
+  const CMatRef<T> Hc(H);
+  return mu_h_with<T>(
+      [&](auto&& sink) { return h_pass_sparse<T, I>(Ycsc, W, Hc, n_threads, want_loss, sink); }, H,
+      b, row_sums_one, n_threads);
+}
+
+template <class T, class I>
+double mu_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H, double beta,
+                   int n_threads, bool want_loss) {
+  const Beta b(beta);
+  require_kl_for_sparse(b, "mu_w");
+  require(W.cols() == H.rows() && Ycsr.outer == W.rows() && Ycsr.inner == H.cols(),
+          "mu_w: shapes do not agree for Y ≈ W H: Y " + shape_str(Ycsr.outer, Ycsr.inner) +
+              ", W " + shape_of(W) + ", H " + shape_of(H));
+  const CMatRef<T> Wc(W);
+  return mu_w_with<T>(
+      [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, H, n_threads, want_loss, sink); }, W, b);
 }
 
 #define DEEPNMF_INSTANTIATE(T)                                                                 \
@@ -66,5 +112,16 @@ double mu_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, double beta, 
 DEEPNMF_INSTANTIATE(float)
 DEEPNMF_INSTANTIATE(double)
 #undef DEEPNMF_INSTANTIATE
+
+#define DEEPNMF_INSTANTIATE_SPARSE(T, I)                                                        \
+  template double mu_h_sparse<T, I>(const Compressed<T, I>&, const CMatRef<T>&, MatRef<T>,      \
+                                    double, bool, int, bool);                                   \
+  template double mu_w_sparse<T, I>(const Compressed<T, I>&, MatRef<T>, const CMatRef<T>&,      \
+                                    double, int, bool);
+DEEPNMF_INSTANTIATE_SPARSE(float, std::int32_t)
+DEEPNMF_INSTANTIATE_SPARSE(float, std::int64_t)
+DEEPNMF_INSTANTIATE_SPARSE(double, std::int32_t)
+DEEPNMF_INSTANTIATE_SPARSE(double, std::int64_t)
+#undef DEEPNMF_INSTANTIATE_SPARSE
 
 }  // namespace deepnmf

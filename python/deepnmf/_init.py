@@ -11,11 +11,13 @@ import scipy.sparse.linalg
 INITS = ("random", "nndsvd", "nndsvda", "nndsvdar")
 
 
-def _leading_svd(X: np.ndarray, r: int, rng: np.random.Generator):
-    """The r leading singular triplets, largest first."""
+def _leading_svd(X, r: int, rng: np.random.Generator):
+    """The r leading singular triplets, largest first (X dense or scipy.sparse)."""
     m, n = X.shape
-    if r >= min(m, n) // 2 or min(m, n) <= 500:
-        U, S, Vt = np.linalg.svd(X.astype(np.float64, copy=False), full_matrices=False)
+    small = r >= min(m, n) // 2 or min(m, n) <= 500
+    if small and (not scipy.sparse.issparse(X) or m * n <= 10_000_000):
+        dense = X.toarray() if scipy.sparse.issparse(X) else X
+        U, S, Vt = np.linalg.svd(dense.astype(np.float64, copy=False), full_matrices=False)
         return U[:, :r], S[:r], Vt[:r]
     v0 = rng.uniform(-1.0, 1.0, size=min(m, n))
     U, S, Vt = scipy.sparse.linalg.svds(X.astype(np.float64, copy=False), k=r, v0=v0)
@@ -23,8 +25,8 @@ def _leading_svd(X: np.ndarray, r: int, rng: np.random.Generator):
     return U[:, order], S[order], Vt[order]
 
 
-def initialize(X: np.ndarray, r: int, init: str, rng: np.random.Generator):
-    """(W, H) of shapes (m, r), (r, n) in X's dtype, all entries ≥ ε."""
+def initialize(X, r: int, init: str, rng: np.random.Generator):
+    """(W, H) of shapes (m, r), (r, n) in X's dtype, all entries ≥ ε (X dense or sparse)."""
     m, n = X.shape
     dtype = X.dtype
     eps = np.finfo(dtype).eps

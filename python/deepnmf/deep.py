@@ -15,15 +15,14 @@ import numpy as np
 
 from . import _core
 from ._base import ConvergenceWarning, EstimatorMixin
-from ._layers import check_ranks, layer_data, normalize_rows, product
+from ._data import DenseData, check_input
+from ._layers import check_ranks, normalize_rows, product
 from ._validation import (
     check_beta,
-    check_data,
     check_factor,
     check_positive_int,
     check_tol,
     resolve_n_threads,
-    scaled_data,
 )
 from .nmf import BetaNMF, stagnated
 
@@ -107,8 +106,8 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
     def fit(self, X: Any, y: Any = None) -> "MultilayerNMF":
         """Fit the layers one after the other."""
         beta = check_beta(self.beta)
-        X = check_data(X, beta)
-        ranks = check_ranks(self.ranks, X.shape)
+        first, _ = check_input(X, beta)  # validates (dense or sparse) before any work
+        ranks = check_ranks(self.ranks, first.shape)
         rng = np.random.default_rng(self.random_state)
         Ws: list[np.ndarray] = []
         Hs: list[np.ndarray] = []
@@ -131,7 +130,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
             Hs.append(H)
             histories.append(model.loss_history_)
             iters.append(model.n_iter_)
-            errors.append(_core.beta_divergence_wh(Y, W, H, beta, resolve_n_threads(self.n_threads)))
+            errors.append(model.loss_)  # Dβ(Y, W H): the row normalization keeps the product
             if self.tol > 0 and model.n_iter_ == model.max_iter and not stagnated(
                     list(model.loss_history_), self.tol):
                 warnings.warn(f"MultilayerNMF layer {layer} stopped at max_iter={self.max_iter} "
@@ -143,7 +142,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         self.errors_ = np.asarray(errors)
         self.ranks_ = ranks
         self.beta_ = beta
-        self.n_features_in_ = X.shape[1]
+        self.n_features_in_ = first.shape[1]
         return self
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
@@ -250,7 +249,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             raise ValueError(f"init has {len(Ws)} W and {len(Hs)} H factors for {len(ranks)} layers")
         m, n = X.shape
         eps = np.finfo(X.dtype).eps
-        W_list, H_list = [], []
+        W_list, H_list = [], []  # explicit factors, in X's dtype
         prev = n
         for layer, (r, W, H) in enumerate(zip(ranks, Ws, Hs), start=1):
             W = check_factor(W, f"init W{layer}", (m, r), X.dtype).copy()
@@ -278,11 +277,12 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
     def fit(self, X: Any, y: Any = None) -> "DeepNMF":
         """Fit the deep factorization of X (m×n)."""
         beta = check_beta(self.beta)
-        X = check_data(X, beta)
-        # data beyond 2^±300 is fit as 2^k X (exact; one copy): every Wℓ carries the scale
-        # (rows of Hℓ sum to one) and every Dℓ scales by 2^(kβ); mapped back at the end
-        X, scale = scaled_data(X, beta)
-        ranks = check_ranks(self.ranks, X.shape)
+        # dense or scipy.sparse (β = 1). Data beyond 2^±300 is fit as 2^k X (exact; one
+        # copy): every Wℓ carries the scale (rows of Hℓ sum to one) and every Dℓ scales by
+        # 2^(kβ); mapped back at the end
+        data, scale = check_input(X, beta)
+        X = data.csr if data.sparse else data.X
+        ranks = check_ranks(self.ranks, data.shape)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
         nt = resolve_n_threads(self.n_threads)
@@ -292,8 +292,11 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
                 w *= scale
         L = len(ranks)
 
+        def layer(l: int):
+            return data if l == 0 else DenseData(W[l - 1])
+
         def layer_loss(l: int) -> float:
-            return _core.beta_divergence_wh(layer_data(X, W, l), W[l], H[l], beta, nt)
+            return layer(l).divergence(W[l], H[l], beta, nt)
 
         losses0 = np.array([layer_loss(l) for l in range(L)])
         lam = self._weights(losses0)
@@ -301,12 +304,12 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
 
         self.W_, self.H_, self.weights_ = W, H, lam
         self.init_model_ = init_model
-        self.ranks_, self.beta_, self.n_features_in_ = ranks, beta, X.shape[1]
+        self.ranks_, self.beta_, self.n_features_in_ = ranks, beta, data.shape[1]
         start = time.perf_counter()
         n_iter = 0
         stopped_by_callback = False
         for n_iter in range(1, max_iter + 1):
-            self._sweep(X, W, H, lam, beta, nt, history)
+            self._sweep(layer, W, H, lam, beta, nt, history)
             # Layers ≥ 2 are small (m × r_{ℓ−1}): evaluate them now. Layer 1 (m × n) comes for
             # free from the first H-update of the next sweep, or is evaluated at the end.
             history.append(np.array([np.nan] + [layer_loss(l) for l in range(1, L)]))
@@ -346,21 +349,22 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         self.n_iter_ = n_iter
 
     @staticmethod
-    def _sweep(X, W, H, lam, beta, nt, history) -> None:
-        """One outer iteration of Algorithm 1 (Gauss–Seidel over the layers)."""
+    def _sweep(layer, W, H, lam, beta, nt, history) -> None:
+        """One outer iteration of Algorithm 1 (Gauss–Seidel over the layers); layer(ℓ) is the
+        data of layer ℓ (X, dense or sparse, then W_{ℓ−1})."""
         L = len(W)
         for l in range(L):
-            Y = layer_data(X, W, l)
+            Y = layer(l)
             # Hℓ: MU with a Lagrange multiplier per row (rows sum to one). For ℓ = 1 the
             # update computes D(X, W1 H1) of the previous iterate on the way: record it.
-            d = _core.mu_h(Y, W[l], H[l], beta, True, nt, l == 0)
+            d = Y.mu_h(W[l], H[l], beta, True, nt, l == 0)
             if l == 0 and np.isnan(history[-1][0]):
                 history[-1][0] = d
             if l < L - 1:
                 W_bar = product(W[l + 1], H[l + 1], nt)
-                _core.coupled_w(Y, W[l], H[l], W_bar, float(lam[l + 1] / lam[l]), beta, nt, False)
+                Y.coupled_w(W[l], H[l], W_bar, float(lam[l + 1] / lam[l]), beta, nt)
             else:
-                _core.mu_w(Y, W[l], H[l], beta, nt, False)
+                Y.mu_w(W[l], H[l], beta, nt)
 
     @property
     def objective_history_(self) -> np.ndarray:

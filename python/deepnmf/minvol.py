@@ -12,8 +12,9 @@ import numpy as np
 
 from . import _core
 from ._base import ConvergenceWarning, EstimatorMixin
-from ._layers import check_ranks, layer_data, product
-from ._validation import check_data, check_factor, check_positive_int, check_tol, resolve_n_threads
+from ._data import DenseData, check_input
+from ._layers import check_ranks, product
+from ._validation import check_factor, check_positive_int, check_tol, resolve_n_threads
 from .deep import MultilayerNMF, _LayeredMixin
 from .nmf import stagnated
 
@@ -186,8 +187,11 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
 
     def fit(self, X: Any, y: Any = None) -> "MinVolDeepNMF":
         """Fit the min-vol deep KL factorization of X (m×n)."""
-        X = check_data(X, 1.0)
-        ranks = check_ranks(self.ranks, X.shape)
+        # dense or scipy.sparse; data beyond 2^±300 is fit as 2^k X (exact): with the columns
+        # of every Wℓ summing to one, H1 alone carries the scale (and D1 ∝ scale), undone below
+        data, scale = check_input(X, 1.0)
+        X = data.csr if data.sparse else data.X
+        ranks = check_ranks(self.ranks, data.shape)
         L = len(ranks)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         admm_max_iter = check_positive_int(self.admm_max_iter, "admm_max_iter")
@@ -204,9 +208,11 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         nt = resolve_n_threads(self.n_threads)
         W, H = self._initial_factors(X, ranks)
 
+        def layer(l: int):
+            return data if l == 0 else DenseData(W[l - 1])
+
         def data_terms() -> np.ndarray:
-            return np.array([_core.beta_divergence_wh(layer_data(X, W, l), W[l], H[l], 1.0, nt)
-                             for l in range(L)])
+            return np.array([layer(l).divergence(W[l], H[l], 1.0, nt) for l in range(L)])
 
         def volumes() -> np.ndarray:
             return np.array([_core.logdet_gram(w, delta) for w in W])
@@ -220,6 +226,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
             lam = 1.0 / D0
         else:
             lam = _per_layer(self.weights, L, "weights")
+            lam[0] /= scale  # D1 of the scaled data is scale × D1: same problem
         if self.alpha is not None:
             alpha = _per_layer(self.alpha, L, "alpha", allow_zero=True)
         else:
@@ -235,10 +242,10 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         for n_iter in range(1, max_iter + 1):
             its = []
             for l in range(L):
-                Y = layer_data(X, W, l)
-                _core.mu_h(Y, W[l], H[l], 1.0, False, nt, False)  # plain KL MU: H is free
+                Y = layer(l)
+                Y.mu_h(W[l], H[l], 1.0, False, nt)  # plain KL MU: H is free
                 W_bar = product(W[l + 1], H[l + 1], nt).astype(np.float64) if l < L - 1 else None
-                rep = _core.minvol_w(Y, W[l], H[l], W_bar, float(alpha[l] / lam[l]),
+                rep = Y.minvol_w(W[l], H[l], W_bar, float(alpha[l] / lam[l]),
                                      float(lam[l + 1] / lam[l]) if l < L - 1 else 1.0, delta, rho,
                                      admm_tol, admm_max_iter, nt, bool(self.adaptive_rho), exact)
                 if l < L - 1:
@@ -259,6 +266,13 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
                 break
             if tol > 0 and stagnated(list(F - F.min() + abs(F[0])), tol):
                 break
+        if scale != 1.0:
+            H[0] /= scale
+            self.weights_ = lam.copy()
+            self.weights_[0] *= scale
+            D = self.loss_history_[:, :L].copy()
+            D[:, 0] /= scale
+            self.loss_history_ = np.column_stack([D, D @ self.weights_ + self.volume_history_ @ alpha])
         if tol > 0 and not stopped and n_iter == max_iter:
             warnings.warn(f"MinVolDeepNMF stopped at max_iter={max_iter} before stagnating",
                           ConvergenceWarning, stacklevel=2)

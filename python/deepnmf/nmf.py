@@ -8,18 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
 from ._base import ConvergenceWarning, EstimatorMixin
+from ._data import check_input
 from ._init import INITS, initialize
 from ._validation import (
     check_beta,
-    check_data,
     check_factor,
     check_positive_int,
     check_rank,
     check_tol,
     resolve_n_threads,
-    scaled_data,
 )
 
 #: Window (in iterations) over which the stopping rule measures the relative decrease.
@@ -113,27 +111,28 @@ class BetaNMF(EstimatorMixin):
 
     def _fit(self, X: Any, W0: Any, H0: Any) -> np.ndarray:
         beta = check_beta(self.beta)
-        X = check_data(X, beta)
-        # data beyond 2^±300 is fit as 2^k X (exact; one copy), factors mapped back below
-        X, scale = scaled_data(X, beta)
+        # dense or scipy.sparse (β = 1); data beyond 2^±300 is fit as 2^k X (exact; one
+        # copy) and the factors are mapped back below
+        data, scale = check_input(X, beta)
         r = check_rank(self.n_components)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
         nt = resolve_n_threads(self.n_threads)
-        m, n = X.shape
+        m, n = data.shape
         if r > min(m, n) and not getattr(self, "_overcomplete_ok", False):
             raise ValueError(f"n_components={r} exceeds min(m, n) = {min(m, n)} of X {X.shape}: "
                              "a rank above that is never needed for an exact factorization")
         if self.init == "custom":
             if W0 is None or H0 is None:
                 raise ValueError("init='custom' needs W and H passed to fit()")
-            W = check_factor(W0, "W", (m, r), X.dtype) * scale
-            H = check_factor(H0, "H", (r, n), X.dtype).copy()
-            eps = np.finfo(X.dtype).eps
+            W = check_factor(W0, "W", (m, r), data.dtype) * scale
+            H = check_factor(H0, "H", (r, n), data.dtype).copy()
+            eps = np.finfo(data.dtype).eps
             np.maximum(W, eps, out=W)
             np.maximum(H, eps, out=H)
         elif self.init in INITS:
-            W, H = initialize(X, r, self.init, np.random.default_rng(self.random_state))
+            W, H = initialize(data.csr if data.sparse else data.X, r, self.init,
+                              np.random.default_rng(self.random_state))
         else:
             raise ValueError(f"init={self.init!r} is not one of {INITS + ('custom',)}")
 
@@ -142,14 +141,14 @@ class BetaNMF(EstimatorMixin):
         n_iter = 0
         for n_iter in range(1, max_iter + 1):
             # The W update computes W H anyway: it returns the loss of the current iterate.
-            losses.append(_core.mu_w(X, W, H, beta, nt, True))
-            _core.mu_h(X, W, H, beta, False, nt, False)
+            losses.append(data.mu_w(W, H, beta, nt, True))
+            data.mu_h(W, H, beta, False, nt)
             if self.verbose and (n_iter - 1) % self.verbose == 0:
                 print(f"BetaNMF iter {n_iter - 1:5d}  loss {losses[-1]:.6e}  "
                       f"{time.perf_counter() - start:7.2f}s")
             if tol > 0 and stagnated(losses, tol):
                 break
-        losses.append(_core.beta_divergence_wh(X, W, H, beta, nt))
+        losses.append(data.divergence(W, H, beta, nt))
         converged = tol > 0 and stagnated(losses, tol)
         if tol > 0 and not converged and n_iter == max_iter:
             warnings.warn(
@@ -164,6 +163,8 @@ class BetaNMF(EstimatorMixin):
         self.components_ = H
         self.n_components_ = r
         self.n_features_in_ = n
+        if data.sparse:
+            self.sparse_input_ = True
         self.n_iter_ = n_iter
         self.loss_history_ = np.asarray(losses)
         self.loss_ = float(losses[-1])
@@ -175,17 +176,16 @@ class BetaNMF(EstimatorMixin):
         """W for new rows X (k×n) with H fixed: the same W updates, which are row-separable,
         from a constant start (as scikit-learn)."""
         self._check_fitted()
-        X = check_data(X, self.beta_)
-        X, scale = scaled_data(X, self.beta_)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} columns, the model was fit on {self.n_features_in_}")
-        H = np.ascontiguousarray(self.components_, dtype=X.dtype)
+        data, scale = check_input(X, self.beta_)
+        if data.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {data.shape[1]} columns, the model was fit on {self.n_features_in_}")
+        H = np.ascontiguousarray(self.components_, dtype=data.dtype)
         nt = resolve_n_threads(self.n_threads)
-        avg = np.sqrt(max(float(X.mean()), np.finfo(X.dtype).eps) / self.n_components_)
-        W = np.full((X.shape[0], self.n_components_), avg, dtype=X.dtype)
+        avg = np.sqrt(max(data.mean(), np.finfo(data.dtype).eps) / self.n_components_)
+        W = np.full((data.shape[0], self.n_components_), avg, dtype=data.dtype)
         losses: list[float] = []
         for _ in range(check_positive_int(self.max_iter, "max_iter")):
-            losses.append(_core.mu_w(X, W, H, self.beta_, nt, True))
+            losses.append(data.mu_w(W, H, self.beta_, nt, True))
             if self.tol > 0 and stagnated(losses, self.tol):
                 break
         return W / scale if scale != 1.0 else W

@@ -21,4 +21,13 @@ template <class T>
 void coupled_w_row(const T* w_tilde, const T* w_bar, const T* P, const T* Q, T* w_new, Index r,
                    double lam, const Beta& beta);
 
+template <class T, class I>
+struct Compressed;
+
+/// coupled_w on sparse CSR data (β = 1): O(nnz·r).
+template <class T, class I>
+double coupled_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H,
+                        const CMatRef<T>& W_bar, double lam, double beta, int n_threads,
+                        bool want_loss);
+
 }  // namespace deepnmf

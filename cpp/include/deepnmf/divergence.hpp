@@ -15,4 +15,12 @@ template <class T>
 double beta_divergence_wh(const CMatRef<T>& X, const CMatRef<T>& W, const CMatRef<T>& H,
                           double beta, int n_threads);
 
+template <class T, class I>
+struct Compressed;
+
+/// D_KL(X, W H) for sparse CSR X (β = 1): O(nnz·r).
+template <class T, class I>
+double beta_divergence_wh_sparse(const Compressed<T, I>& Xcsr, const CMatRef<T>& W,
+                                 const CMatRef<T>& H, double beta, int n_threads);
+
 }  // namespace deepnmf

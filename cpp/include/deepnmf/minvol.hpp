@@ -79,6 +79,15 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
 int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const MatD* W_bar,
                        double lam, VecD& mu, MatD& W);
 
+template <class T, class I>
+struct Compressed;
+
+/// minvol_w on sparse CSR data (the first layer).
+template <class T, class I>
+AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H,
+                           const MatD* W_bar, double alpha, double lam, double delta, double rho,
+                           double tol, int max_iter, int n_threads, bool adaptive_rho, bool exact);
+
 /// The subproblem (21) objective at W, up to a constant (used by the safeguard and the tests):
 /// Σ c_k w_ik − w̃_ik R_ik ln w_ik  +  λ Σ d_KL(w | w̄)  +  α Σ_i [2⟨Δw_i, A w̃_i⟩ + ½ Δw_iᵀ Φ_i Δw_i].
 double minvol_block_objective(const MinvolBlock& blk, const LogdetMajorizer& maj, const MatD* W_bar,

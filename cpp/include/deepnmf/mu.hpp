@@ -21,4 +21,17 @@ template <class T>
 double mu_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, double beta, int n_threads,
             bool want_loss);
 
+template <class T, class I>
+struct Compressed;
+
+/// mu_h on sparse data given in CSC (columns of Y), β = 1 only: O(nnz·r) per update.
+template <class T, class I>
+double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> H, double beta,
+                   bool row_sums_one, int n_threads, bool want_loss);
+
+/// mu_w on sparse data given in CSR (rows of Y), β = 1 only: O(nnz·r) per update.
+template <class T, class I>
+double mu_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H, double beta,
+                   int n_threads, bool want_loss);
+
 }  // namespace deepnmf

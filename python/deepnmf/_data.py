@@ -1,0 +1,134 @@
+"""The first layer's data, dense or sparse, behind one interface: each method is one call of
+the compiled core. Dense data is the validated array itself (no copy); sparse data
+(scipy.sparse, β = 1) is held as canonical CSR (row passes) plus its CSC twin (column passes),
+so every update costs O(nnz·r) and no m×n array is ever formed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _core
+from ._validation import FLOAT_DTYPES
+
+
+class DenseData:
+    """A C-contiguous float32/float64 array."""
+
+    sparse = False
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = X
+        self.shape = X.shape
+        self.dtype = X.dtype
+
+    def mean(self) -> float:
+        return float(self.X.mean())
+
+    def mu_w(self, W, H, beta, nt, want_loss=False) -> float:
+        return _core.mu_w(self.X, W, H, beta, nt, want_loss)
+
+    def mu_h(self, W, H, beta, row_sums_one, nt, want_loss=False) -> float:
+        return _core.mu_h(self.X, W, H, beta, row_sums_one, nt, want_loss)
+
+    def coupled_w(self, W, H, W_bar, lam, beta, nt, want_loss=False) -> float:
+        return _core.coupled_w(self.X, W, H, W_bar, lam, beta, nt, want_loss)
+
+    def divergence(self, W, H, beta, nt) -> float:
+        return _core.beta_divergence_wh(self.X, W, H, beta, nt)
+
+    def minvol_w(self, W, H, W_bar, *args) -> dict:
+        return _core.minvol_w(self.X, W, H, W_bar, *args)
+
+
+class SparseData:
+    """scipy.sparse data for β = 1: canonical CSR and CSC with one index dtype."""
+
+    sparse = True
+
+    def __init__(self, X: Any, name: str = "X") -> None:
+        csr = sp.csr_matrix(X)  # a view when X is already a CSR matrix
+        if csr.dtype not in FLOAT_DTYPES:
+            if csr.dtype == object or np.iscomplexobj(csr.data):
+                raise ValueError(f"{name} must hold real numbers, got dtype {csr.dtype}")
+            csr = csr.astype(np.float64)
+        if csr.shape[0] == 0 or csr.shape[1] == 0:
+            raise ValueError(f"{name} is empty (shape {csr.shape}); nothing to factorize")
+        if not np.isfinite(csr.data).all():
+            raise ValueError(f"{name} contains NaN or infinity; clean the data first")
+        if (csr.data < 0).any():
+            raise ValueError(f"{name} has negative entries (min {csr.data.min():.3g}); "
+                             "NMF needs nonnegative data")
+        # canonical form (sorted indices, no duplicates, no explicit zeros) without touching
+        # the caller's matrix: copy only when it is not canonical already
+        if not csr.has_canonical_format or (csr.data == 0).any():
+            csr = csr.copy()
+            csr.sum_duplicates()
+            csr.eliminate_zeros()
+            csr.sort_indices()
+        itype = np.int64 if (csr.indptr.dtype == np.int64 or csr.indices.dtype == np.int64) else np.int32
+        self.csr = csr
+        self.csr_idx = (csr.indptr.astype(itype, copy=False), csr.indices.astype(itype, copy=False))
+        csc = csr.tocsc()
+        csc.sort_indices()
+        self.csc = csc
+        self.csc_idx = (csc.indptr.astype(itype, copy=False), csc.indices.astype(itype, copy=False))
+        self.shape = csr.shape
+        self.dtype = csr.dtype
+
+    def mean(self) -> float:
+        return float(self.csr.data.sum() / (self.shape[0] * self.shape[1]))
+
+    def _csr(self):
+        return (*self.csr_idx, self.csr.data, *self.shape)
+
+    def _csc(self):
+        return (*self.csc_idx, self.csc.data, *self.shape)
+
+    def mu_w(self, W, H, beta, nt, want_loss=False) -> float:
+        return _core.mu_w_sparse(*self._csr(), W, H, beta, nt, want_loss)
+
+    def mu_h(self, W, H, beta, row_sums_one, nt, want_loss=False) -> float:
+        return _core.mu_h_sparse(*self._csc(), W, H, beta, row_sums_one, nt, want_loss)
+
+    def coupled_w(self, W, H, W_bar, lam, beta, nt, want_loss=False) -> float:
+        return _core.coupled_w_sparse(*self._csr(), W, H, W_bar, lam, beta, nt, want_loss)
+
+    def divergence(self, W, H, beta, nt) -> float:
+        return _core.beta_divergence_wh_sparse(*self._csr(), W, H, beta, nt)
+
+    def minvol_w(self, W, H, W_bar, *args) -> dict:
+        return _core.minvol_w_sparse(*self._csr(), W, H, W_bar, *args)
+
+
+def is_sparse(X: Any) -> bool:
+    return sp.issparse(X)
+
+
+def check_input(X: Any, beta: float, name: str = "X") -> tuple["DenseData | SparseData", float]:
+    """Validate the data once per fit and wrap it: (data, scale) where data holds scale·X
+    (scale = 1 unless X lies beyond 2^±300, see _validation.unit_scale)."""
+    from ._validation import check_data, scaled_data, unit_scale
+
+    if not sp.issparse(X):
+        X = check_data(X, beta, name)
+        Xs, scale = scaled_data(X, beta, name)
+        return DenseData(Xs), scale
+    if beta != 1.0:
+        raise ValueError(
+            f"sparse {name} is supported for beta = 1 (Kullback-Leibler), where the updates "
+            f"need W H on the nonzeros only; with beta={beta:g} every entry matters: pass "
+            f"{name}.toarray() (dense) instead")
+    data = SparseData(X, name)
+    if data.csr.nnz == 0:
+        import warnings
+
+        warnings.warn(f"{name} is all zeros: every factorization fits it", RuntimeWarning, stacklevel=3)
+    scale = unit_scale(data.csr.data) if data.csr.nnz else 1.0
+    if scale != 1.0:
+        scaled = data.csr.copy()
+        scaled.data *= scale
+        data = SparseData(scaled, name)
+    return data, scale

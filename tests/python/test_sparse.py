@@ -1,0 +1,134 @@
+"""scipy.sparse input (β = 1): every kernel equals its dense counterpart, estimators give the
+dense results, the caller's matrix is canonicalized without being modified, and no m×n dense
+array is ever formed."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF, beta_divergence
+from deepnmf._data import DenseData, SparseData
+
+
+def problem(seed=0, m=60, n=45, r=4, density=0.15, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = sp.random(m, n, density=density, random_state=seed, format="csr",
+                  data_rvs=lambda k: rng.uniform(0.5, 5.0, k)).astype(dtype)
+    W = rng.uniform(0.1, 1, (m, r)).astype(dtype)
+    H = rng.uniform(0.1, 1, (r, n)).astype(dtype)
+    return X, W, H
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("itype", [np.int32, np.int64])
+def test_kernels_equal_dense(dtype, itype):
+    X, W, H = problem(dtype=dtype)
+    X.indices = X.indices.astype(itype)
+    X.indptr = X.indptr.astype(itype)
+    s, d = SparseData(X), DenseData(np.ascontiguousarray(X.toarray()))
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    Hn = H / H.sum(axis=1, keepdims=True)
+    W_bar = np.random.default_rng(1).uniform(0.1, 1, W.shape).astype(dtype)
+    for name, call in [
+        ("mu_w", lambda D, W, H: (D.mu_w(W, H, 1.0, 2, True), W)),
+        ("mu_h", lambda D, W, H: (D.mu_h(W, H, 1.0, False, 2, True), H)),
+        ("mu_h_rows", lambda D, W, H: (D.mu_h(W, H, 1.0, True, 2, True), H)),
+        ("coupled", lambda D, W, H: (D.coupled_w(W, H, W_bar, 0.3, 1.0, 2, True), W)),
+    ]:
+        ls, out_s = call(s, W.copy(), Hn.copy())
+        ld, out_d = call(d, W.copy(), Hn.copy())
+        assert ls == pytest.approx(ld, rel=rtol), name
+        np.testing.assert_allclose(out_s, out_d, rtol=rtol, err_msg=name)
+    assert s.divergence(W, H, 1.0, 1) == pytest.approx(d.divergence(W, H, 1.0, 1), rel=rtol)
+
+
+def test_minvol_kernel_equals_dense():
+    X, W, H = problem(2)
+    W = W / W.sum(axis=0)
+    s, d = SparseData(X), DenseData(np.ascontiguousarray(X.toarray()))
+    W_bar = np.random.default_rng(3).uniform(0.01, 0.1, W.shape)
+    for exact in (True, False):
+        a, b = W.copy(), W.copy()
+        ra = s.minvol_w(a, H, W_bar, 0.1, 0.5, 1.0, 10.0, 1e-8, 50, 1, False, exact)
+        rb = d.minvol_w(b, H, W_bar, 0.1, 0.5, 1.0, 10.0, 1e-8, 50, 1, False, exact)
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+        assert ra["iterations"] == rb["iterations"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: BetaNMF(4, init="nndsvda", max_iter=30, tol=0),
+    lambda: MultilayerNMF([4, 2], max_iter=20, tol=0),
+    lambda: DeepNMF([4, 2], init_iter=15, max_iter=20, tol=0),
+    lambda: MinVolDeepNMF([4, 2], alpha_tilde=0.1, init_iter=15, max_iter=10),
+])
+def test_estimators_give_the_dense_results(make):
+    X, _, _ = problem(4, m=80, n=50)
+    a = make().fit(X)
+    b = make().fit(X.toarray())
+    Wa = a.W_ if isinstance(a.W_, list) else [a.W_]
+    Wb = b.W_ if isinstance(b.W_, list) else [b.W_]
+    for x, y in zip(Wa, Wb):
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-13)
+    ha = a.loss_history_[-1] if not isinstance(a.loss_history_, list) else a.errors_
+    hb = b.loss_history_[-1] if not isinstance(b.loss_history_, list) else b.errors_
+    np.testing.assert_allclose(ha, hb, rtol=1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_formats_and_canonicalization_without_touching_the_caller(fmt):
+    X, _, _ = problem(5)
+    dense = X.toarray()
+    # explicit zeros, a duplicate entry (sums with its twin), unsorted indices
+    coo = X.tocoo()
+    rows = np.concatenate([coo.row, [0, 1, coo.row[0]]])
+    cols = np.concatenate([coo.col, [0, 1, coo.col[0]]])
+    vals = np.concatenate([coo.data, [0.0, 0.0, 1.5]])
+    perm = np.random.default_rng(6).permutation(len(vals))
+    messy = sp.coo_matrix((vals[perm], (rows[perm], cols[perm])), shape=X.shape).asformat(fmt)
+    if fmt == "csr":
+        messy.has_sorted_indices = False
+    before = (messy.copy(), getattr(messy, "indices", np.array([])).copy())
+    want = dense.copy()
+    want[coo.row[0], coo.col[0]] += 1.5
+    got = BetaNMF(3, init="random", random_state=0, max_iter=15, tol=0).fit(messy)
+    ref = BetaNMF(3, init="random", random_state=0, max_iter=15, tol=0).fit(want)
+    np.testing.assert_allclose(got.W_, ref.W_, rtol=1e-10)
+    assert (messy != before[0]).nnz == 0
+    if fmt != "coo":
+        assert np.array_equal(messy.indices, before[1])
+
+
+@pytest.mark.parametrize("bad,match", [(-1.0, "negative"), (np.nan, "NaN"), (np.inf, "NaN")])
+def test_bad_sparse_values(bad, match):
+    X, _, _ = problem(7)
+    X = X.copy()
+    X.data[3] = bad
+    with pytest.raises(ValueError, match=match):
+        BetaNMF(2).fit(X)
+
+
+def test_sparse_needs_kl():
+    X, _, _ = problem(8)
+    with pytest.raises(ValueError, match="beta = 1"):
+        BetaNMF(2, beta=2).fit(X)
+    with pytest.raises(ValueError, match="beta = 1"):
+        DeepNMF([3, 2], beta=0.5).fit(X)
+
+
+def test_sparse_divergence_public():
+    X, W, H = problem(9)
+    assert beta_divergence(X.toarray(), (W, H), 1.0) == pytest.approx(
+        SparseData(X).divergence(W, H, 1.0, 1), rel=1e-12)
+
+
+def test_no_dense_temporary_for_a_matrix_that_cannot_be_dense():
+    """200000 × 200000 with 20000 nonzeros: its dense float64 form is 320 GB (the machine has
+    24 GB): a fit that ever formed it, or W H, would fail."""
+    n = 200_000
+    rng = np.random.default_rng(10)
+    X = sp.csr_matrix((rng.uniform(1, 3, 20_000), (rng.integers(0, n, 20_000), rng.integers(0, n, 20_000))),
+                      shape=(n, n))
+    m = BetaNMF(3, init="random", random_state=0, max_iter=5, tol=0).fit(X)
+    assert np.all(np.isfinite(m.W_)) and np.all(np.diff(m.loss_history_) <= 1e-12 * m.loss_history_[:-1])
+    d = DeepNMF([3, 2], layer_init="random", init_iter=3, max_iter=3, tol=0, random_state=0).fit(X)
+    assert np.all(np.isfinite(d.loss_history_))
