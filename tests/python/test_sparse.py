@@ -52,7 +52,8 @@ def test_minvol_kernel_equals_dense():
         ra = s.minvol_w(a, H, W_bar, 0.1, 0.5, 1.0, 10.0, 1e-8, 50, 1, False, exact)
         rb = d.minvol_w(b, H, W_bar, 0.1, 0.5, 1.0, 10.0, 1e-8, 50, 1, False, exact)
         np.testing.assert_allclose(a, b, rtol=1e-10)
-        assert ra["iterations"] == rb["iterations"]
+        # R differs from the dense one in the last bits: the ADMM may stop one iteration apart
+        assert abs(ra["iterations"] - rb["iterations"]) <= 1
 
 
 @pytest.mark.parametrize("make", [

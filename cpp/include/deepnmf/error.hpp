@@ -15,6 +15,11 @@ inline void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
+/// Overload for literals: no std::string is built unless the check fails (hot paths).
+inline void require(bool ok, const char* what) {
+  if (!ok) throw std::invalid_argument(what);
+}
+
 inline std::string shape_str(Index rows, Index cols) {
   std::ostringstream s;
   s << "(" << rows << ", " << cols << ")";
