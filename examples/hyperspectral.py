@@ -1,8 +1,8 @@
 """Hyperspectral unmixing with minimum-volume deep KL-NMF (paper Section 4.3) next to
 multilayer KL-NMF.
 
-    python examples/hyperspectral.py [samson|moffett|tumor ...] [--data ../shared/data]
-                                     [--out figures/hsi] [--w-solver exact|admm]
+    python examples/hyperspectral.py [samson|moffett|tumor ...] [--out figures/hsi]
+                                     [--w-solver exact|admm]
 
 X is bands × pixels; W1 holds the layer-1 endmember spectra (columns summing to one), H1 their
 abundances (each row an image); layer 2 merges the endmembers: W2 (spectra) and H2 H1
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepnmf import MinVolDeepNMF, MultilayerNMF
+from deepnmf import MinVolDeepNMF, MultilayerNMF, datasets
 
 PAPER = {
     "moffett": dict(ranks=[4, 2], alpha_tilde=[4.0, 1.0], max_iter=300),
@@ -29,17 +29,9 @@ PAPER = {
 }
 
 
-def default_data_dir() -> Path:
-    here = Path(__file__).resolve().parent.parent
-    for cand in (here.parent / "shared" / "data", here / "shared" / "data"):
-        if cand.is_dir():
-            return cand
-    return Path("../shared/data")
-
-
-def load(data_dir: Path, name: str):
-    d = np.load(data_dir / f"{name}.npz")
-    return np.ascontiguousarray(d["X"], dtype=np.float64), tuple(int(s) for s in d["shape"])
+def load(name: str):
+    d = datasets.load_hyperspectral(name)  # bundled with the package
+    return d.X, d.meta["image_shape"]
 
 
 def maps_of(model, layer: int, shape) -> np.ndarray:
@@ -93,7 +85,6 @@ def figure(name: str, shape, models: dict, out: Path) -> list[Path]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("datasets", nargs="*", default=["samson", "moffett", "tumor"])
-    ap.add_argument("--data", type=Path, default=default_data_dir())
     ap.add_argument("--out", type=Path, default=Path("figures/hsi"))
     ap.add_argument("--w-solver", default="exact", choices=["exact", "admm"])
     ap.add_argument("--threads", type=int, default=None)
@@ -101,7 +92,7 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.datasets:
-        X, shape = load(args.data, name)
+        X, shape = load(name)
         p = PAPER[name]
         t0 = time.perf_counter()
         ml = MultilayerNMF(p["ranks"], beta=1, max_iter=p["max_iter"], tol=0,

@@ -6,13 +6,14 @@ Factorization with Beta Divergences" (2023), on a C++/Eigen/OpenMP core.
 
 from __future__ import annotations
 
-from . import metrics, special, updates
+from . import datasets, metrics, special, updates
 from ._base import ConvergenceWarning
 from ._core import ISA_LEVEL as _ISA_LEVEL
 from .divergence import beta_divergence
 from .deep import DeepNMF, MultilayerNMF
 from .minvol import MinVolDeepNMF
 from .nmf import BetaNMF
+from ._persist import load
 
 __version__ = "0.1.0"
 
@@ -25,6 +26,8 @@ __all__ = [
     "special",
     "ConvergenceWarning",
     "beta_divergence",
+    "datasets",
+    "load",
     "updates",
     "__version__",
 ]

@@ -34,6 +34,14 @@ class EstimatorMixin:
             setattr(self, key, value)
         return self
 
+    def save(self, path) -> "object":
+        """Write the fitted model to ``path`` (``.npz``, no pickle; layout in
+        :mod:`deepnmf._persist`). Returns the path written. Read it back with
+        :func:`deepnmf.load`."""
+        from ._persist import save
+
+        return save(self, path)
+
     def __repr__(self) -> str:
         sig = inspect.signature(type(self).__init__)
         shown = []

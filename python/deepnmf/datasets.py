@@ -1,9 +1,15 @@
-"""Data sets shipped inside the package (read from local files, never downloaded)."""
+"""Data sets shipped inside the package (read from local files, never downloaded).
+
+Each loader returns a :class:`Dataset`: the matrix ``X`` plus what is needed to read it
+(``meta``: image shape, pixel order, orientation, labels). The files come from N. Gillis's
+nmfbook toolbox (CC0), the standard copies used in the NMF literature.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -12,7 +18,7 @@ import numpy as np
 class Dataset:
     """A data matrix with what is needed to read it."""
 
-    X: np.ndarray
+    X: Any
     name: str
     description: str
     meta: dict = field(default_factory=dict)
@@ -26,7 +32,8 @@ def load_cbcl_faces(*, transpose: bool = True) -> Dataset:
     """CBCL faces: 2429 faces of 19×19 pixels, values in (0, 1].
 
     With ``transpose=True`` (the paper's orientation) X is 2429×361: one face per row, so the
-    facial features are rows of H1, each reshaped to ``meta['image_shape']`` (19, 19).
+    facial features are rows of H1; reshape a row to ``meta['image_shape']`` (19, 19) with
+    ``order='F'`` (pixels are stored column-major).
     """
     with _open("cbcl_faces.npz") as f:
         X = np.load(f)["X"]
@@ -35,5 +42,69 @@ def load_cbcl_faces(*, transpose: bool = True) -> Dataset:
         X=X,
         name="cbcl_faces",
         description="CBCL face database, 2429 faces of 19x19 pixels",
-        meta={"image_shape": (19, 19), "orientation": "faces x pixels" if transpose else "pixels x faces"},
+        meta={"image_shape": (19, 19), "pixel_order": "F",
+              "orientation": "faces x pixels" if transpose else "pixels x faces"},
     )
+
+
+_HSI = {
+    "moffett": "AVIRIS Moffett Field: 159 bands x 50x50 pixels (water, soil, vegetation)",
+    "samson": "Samson: 156 bands x 95x95 pixels (water, trees, two soils)",
+    "tumor": "simulated MRSI of a glioma: 519 spectral points x 13x11 voxels "
+             "(normal tissue, tumor, necrosis; contains exact zeros)",
+}
+
+
+def load_hyperspectral(name: str) -> Dataset:
+    """A hyperspectral image as X = bands × pixels: ``'moffett'``, ``'samson'`` or ``'tumor'``.
+
+    Pixel j is column j; an abundance map (a row of H) is an image of shape
+    ``meta['image_shape']`` with ``order='F'`` (column-major, as in MATLAB).
+    """
+    if name not in _HSI:
+        raise ValueError(f"unknown hyperspectral data set {name!r}; choose from {sorted(_HSI)}")
+    with _open(f"{name}.npz") as f:
+        d = np.load(f)
+        X, shape = d["X"], tuple(int(s) for s in d["shape"])
+    return Dataset(X=np.ascontiguousarray(X, dtype=np.float64), name=name, description=_HSI[name],
+                   meta={"image_shape": shape, "pixel_order": "F", "orientation": "bands x pixels"})
+
+
+def load_moffett() -> Dataset:
+    """Moffett Field (159 bands × 2500 pixels); see :func:`load_hyperspectral`."""
+    return load_hyperspectral("moffett")
+
+
+def load_samson() -> Dataset:
+    """Samson (156 bands × 9025 pixels); see :func:`load_hyperspectral`."""
+    return load_hyperspectral("samson")
+
+
+def load_tumor() -> Dataset:
+    """Tumor MRSI (519 spectral points × 143 voxels); see :func:`load_hyperspectral`."""
+    return load_hyperspectral("tumor")
+
+
+def load_swimmer() -> Dataset:
+    """Swimmer: 256 synthetic 11×20 images of a figure with 4 limbs in 4 positions each, one
+    image per column of X (220×256), values 0/1 as float64."""
+    with _open("swimmer.npz") as f:
+        X = np.load(f)["X"]
+    return Dataset(X=np.ascontiguousarray(X, dtype=np.float64), name="swimmer",
+                   description="Swimmer: 256 images of 11x20 pixels, one per column",
+                   meta={"image_shape": (11, 20), "pixel_order": "F", "orientation": "pixels x images"})
+
+
+def load_classic() -> Dataset:
+    """The ``classic`` document–term counts (7094 documents × 41681 words, 223,839 nonzeros)
+    as a scipy.sparse CSR matrix; ``meta['labels']`` is the source collection (1–4: CACM,
+    CISI, CRANFIELD, MEDLINE) of each document. No vocabulary is included."""
+    import scipy.sparse as sp
+
+    with _open("classic_docs.npz") as f:
+        X = sp.load_npz(f).tocsr().astype(np.float64)
+    with _open("classic_labels.npy") as f:
+        labels = np.load(f)
+    return Dataset(X=X, name="classic", description="classic document-term counts (4 collections)",
+                   meta={"labels": labels, "orientation": "documents x words",
+                         "collections": {1: "CACM", 2: "CISI", 3: "CRANFIELD", 4: "MEDLINE"}})

@@ -1,17 +1,14 @@
 """Minimum-volume deep KL-NMF (model (7)): the W-step, Z-step and multiplier against generic
 solvers, the constraints, and the monotone objective on the paper's data sets."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.optimize import brentq, minimize
 
 import deepnmf
-from deepnmf import MinVolDeepNMF, _core
+from deepnmf import MinVolDeepNMF, _core, datasets
 
 EPS = np.finfo(float).eps
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def small(seed=0, m=6, n=8, r=3):
@@ -220,12 +217,11 @@ PAPER = {"tumor": ([3, 2], [2.5e-5, 1e-2], 200), "moffett": ([4, 2], [4.0, 1.0],
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data")
 @pytest.mark.parametrize("name", ["tumor", "moffett"])
 @pytest.mark.parametrize("solver", ["exact", "admm"])
 def test_objective_decreases_on_paper_data(name, solver):
     ranks, at, iters = PAPER[name]
-    X = np.load(DATA / f"{name}.npz")["X"]
+    X = datasets.load_hyperspectral(name).X
     m = MinVolDeepNMF(ranks, alpha_tilde=at, w_solver=solver, rho=100.0, admm_tol=1e-6,
                       admm_max_iter=200, init_iter=100, max_iter=iters, random_state=0,
                       n_threads=2).fit(X)

@@ -1,0 +1,30 @@
+"""The bundled data sets load from the installed package, with their metadata."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from deepnmf import datasets
+
+
+def test_cbcl():
+    d = datasets.load_cbcl_faces()
+    assert d.X.shape == (2429, 361) and d.X.flags.c_contiguous
+    assert d.X.min() > 0 and d.X.max() <= 1
+    assert datasets.load_cbcl_faces(transpose=False).X.shape == (361, 2429)
+
+
+def test_hyperspectral():
+    for name, shape, img in [("moffett", (159, 2500), (50, 50)), ("samson", (156, 9025), (95, 95)),
+                             ("tumor", (519, 143), (13, 11))]:
+        d = datasets.load_hyperspectral(name)
+        assert d.X.shape == shape and d.meta["image_shape"] == img
+        assert np.prod(img) == shape[1] and d.X.min() >= 0
+    assert (datasets.load_tumor().X == 0).any()
+
+
+def test_swimmer_and_classic():
+    s = datasets.load_swimmer()
+    assert s.X.shape == (220, 256) and set(np.unique(s.X)) <= {0.0, 1.0}
+    c = datasets.load_classic()
+    assert sp.issparse(c.X) and c.X.shape == (7094, 41681) and c.X.nnz == 223839
+    assert c.meta["labels"].shape == (7094,) and set(np.unique(c.meta["labels"])) == {1, 2, 3, 4}
