@@ -13,6 +13,21 @@ from deepnmf import _core, updates
 BETAS = [0.0, 0.5, 1.0, 1.25, 1.5, 2.0, 3.0]
 
 
+def relayout(a, layout):
+    """The same values as an F-ordered, strided or read-only array."""
+    if layout == "F":
+        return np.asfortranarray(a)
+    if layout == "strided":
+        big = np.zeros((a.shape[0], 2 * a.shape[1]), dtype=a.dtype)
+        big[:, ::2] = a
+        return big[:, ::2]
+    if layout == "readonly":
+        b = a.copy()
+        b.flags.writeable = False
+        return b
+    return a
+
+
 @pytest.mark.parametrize("beta", BETAS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_mu_h_matches_formula(rng, beta, dtype):
@@ -116,12 +131,15 @@ def test_loss_returned_by_the_update_is_the_current_loss(rng):
     r=st.integers(1, 6),
     zeros=st.sampled_from([0.0, 0.3]),
     dtype=st.sampled_from([np.float64, np.float32]),
+    layout=st.sampled_from(["C", "F", "strided", "readonly"]),
     seed=st.integers(0, 2**31 - 1),
 )
-def test_block_objective_never_increases(beta, m, n, r, zeros, dtype, seed):
+def test_block_objective_never_increases(beta, m, n, r, zeros, dtype, layout, seed):
     rng = np.random.default_rng(seed)
     Y, W, H = positive_problem(rng, m, n, r, dtype, zeros=zeros if beta > 0 else 0.0)
     Y[0, 0] = 1.0  # not the all-zero matrix (that one warns; see test_validation)
+    Y = relayout(Y, layout)
+    Y0 = Y.copy()
     before = deepnmf.beta_divergence(Y, W @ H, beta)
     H2 = updates.mu_h(Y, W, H, beta)
     mid = deepnmf.beta_divergence(Y, W @ H2, beta)
@@ -133,3 +151,4 @@ def test_block_objective_never_increases(beta, m, n, r, zeros, dtype, seed):
     assert mid <= before * (1 + slack) + atol
     assert after <= mid * (1 + slack) + atol
     assert H2.min() >= np.finfo(dtype).eps and W2.min() >= np.finfo(dtype).eps
+    assert np.array_equal(Y, Y0)  # the caller's data is never touched, whatever its layout
