@@ -49,6 +49,39 @@ class _LayeredMixin:
         self._check_layer(layer)
         return product(self.W_[layer - 1], self.features(layer), resolve_n_threads(self.n_threads))
 
+    # ------------------------------------------------------------ new data
+    def _new_rows(self, X: Any):
+        if not hasattr(self, "H_"):
+            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        data, scale = check_input(X, self.beta_)
+        if data.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {data.shape[1]} columns, the model was fit on {self.n_features_in_}")
+        return data, scale
+
+    @staticmethod
+    def _constant_start(mean: float, k: int, r: int, dtype) -> np.ndarray:
+        """scikit-learn's start for transform: every entry sqrt(mean / r)."""
+        eps = np.finfo(dtype).eps
+        return np.full((k, r), np.sqrt(max(mean, eps) / r), dtype=dtype)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """W1 of new rows X (k×n) with the learned Hℓ fixed (see :meth:`transform_layers`)."""
+        return self.transform_layers(X)[0]
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Negative objective on X with the learned Hℓ fixed (higher is better), for model
+        selection: −Σℓ λℓ Dβ(W_{ℓ−1}, Wℓ Hℓ) at the Wℓ of :meth:`transform_layers`
+        (unweighted sum of the layers' errors for MultilayerNMF)."""
+        Ws = self.transform_layers(X)
+        data, scale = self._new_rows(X)
+        nt = resolve_n_threads(self.n_threads)
+        errs = [data.divergence(Ws[0] * scale, self.H_[0].astype(data.dtype), self.beta_, nt)
+                * scale ** -self.beta_]
+        for l in range(1, len(Ws)):
+            errs.append(DenseData(Ws[l - 1]).divergence(Ws[l], self.H_[l].astype(Ws[l].dtype), self.beta_, nt))
+        w = getattr(self, "weights_", np.ones(len(errs)))
+        return -float(np.dot(w, errs))
+
     def _check_layer(self, layer: int) -> None:
         if not hasattr(self, "H_"):
             raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
@@ -148,6 +181,26 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
         """Fit, and return W1."""
         return self.fit(X).W_[0]
+
+    def transform_layers(self, X: Any) -> list[np.ndarray]:
+        """[W1, …, WL] of new rows X (k×n), layer after layer as in the fit: Wℓ minimizes
+        Dβ(W_{ℓ−1}, Wℓ Hℓ) over Wℓ ≥ ε by W-updates (row-separable) with Hℓ fixed, from a
+        constant start, until the loss stagnates (``tol``) or ``max_iter``."""
+        data, scale = self._new_rows(X)
+        nt = resolve_n_threads(self.n_threads)
+        Ws: list[np.ndarray] = []
+        Y = data
+        for H in self.H_:
+            H = np.ascontiguousarray(H, dtype=data.dtype)
+            W = self._constant_start(Y.mean(), data.shape[0], H.shape[0], data.dtype)
+            losses: list[float] = []
+            for _ in range(check_positive_int(self.max_iter, "max_iter")):
+                losses.append(Y.mu_w(W, H, self.beta_, nt, True))
+                if self.tol > 0 and stagnated(losses, self.tol):
+                    break
+            Ws.append(W)
+            Y = DenseData(W)
+        return [w / scale for w in Ws] if scale != 1.0 else Ws
 
 
 class DeepNMF(_LayeredMixin, EstimatorMixin):
@@ -365,6 +418,44 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
                 Y.coupled_w(W[l], H[l], W_bar, float(lam[l + 1] / lam[l]), beta, nt)
             else:
                 Y.mu_w(W[l], H[l], beta, nt)
+
+    def transform_layers(self, X: Any) -> list[np.ndarray]:
+        """[W1, …, WL] of new rows X (k×n) with the learned Hℓ fixed: Algorithm 1 restricted to
+        the W blocks (coupled updates for ℓ < L, MU for WL), which are row-separable, so the
+        rows of X are encoded independently of each other. Starts from the multilayer encoding
+        (each Wℓ fit to W_{ℓ−1} alone), then runs ``max_iter`` sweeps or until the objective
+        stagnates (``tol``). For β ∈ [1, 2] the problem in the W's is convex: the training
+        rows get back the fitted Wℓ (to the fit's convergence)."""
+        data, scale = self._new_rows(X)
+        nt = resolve_n_threads(self.n_threads)
+        Hs = [np.ascontiguousarray(h, dtype=data.dtype) for h in self.H_]
+        L = len(Hs)
+        lam = self.weights_ if scale == 1.0 else self.weights_ * scale ** -self.beta_
+        W: list[np.ndarray] = []
+        Y = data
+        for H in Hs:  # multilayer start: a few plain MU steps per layer
+            w = self._constant_start(Y.mean(), data.shape[0], H.shape[0], data.dtype)
+            for _ in range(10):
+                Y.mu_w(w, H, self.beta_, nt)
+            W.append(w)
+            Y = DenseData(w)
+
+        def layer(l: int):
+            return data if l == 0 else DenseData(W[l - 1])
+
+        objective: list[float] = []
+        for _ in range(check_positive_int(self.max_iter, "max_iter")):
+            for l in range(L):
+                if l < L - 1:
+                    W_bar = product(W[l + 1], Hs[l + 1], nt)
+                    layer(l).coupled_w(W[l], Hs[l], W_bar, float(lam[l + 1] / lam[l]), self.beta_, nt)
+                else:
+                    layer(l).mu_w(W[l], Hs[l], self.beta_, nt)
+            objective.append(sum(float(lam[l]) * layer(l).divergence(W[l], Hs[l], self.beta_, nt)
+                                 for l in range(L)))
+            if self.tol > 0 and stagnated(objective, self.tol):
+                break
+        return [w / scale for w in W] if scale != 1.0 else W
 
     @property
     def objective_history_(self) -> np.ndarray:

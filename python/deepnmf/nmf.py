@@ -190,6 +190,14 @@ class BetaNMF(EstimatorMixin):
                 break
         return W / scale if scale != 1.0 else W
 
+    def score(self, X: Any, y: Any = None) -> float:
+        """−Dβ(X, W H) with W = transform(X) and the learned H (higher is better)."""
+        W = self.transform(X)
+        data, scale = check_input(X, self.beta_)
+        H = np.ascontiguousarray(self.components_, dtype=data.dtype)
+        nt = resolve_n_threads(self.n_threads)
+        return -data.divergence(W * scale, H, self.beta_, nt) * scale ** -self.beta_
+
     def inverse_transform(self, W: Any) -> np.ndarray:
         """The reconstruction W H (k×n)."""
         self._check_fitted()

@@ -210,3 +210,29 @@ def test_hoyer_sparsity():
     x = np.array([1.0, 2.0, 0.5, 0.0])
     n = 4
     assert hoyer_sparsity(x) == pytest.approx((np.sqrt(n) - x.sum() / np.linalg.norm(x)) / (np.sqrt(n) - 1))
+
+
+def test_transform_training_rows_reproduces_the_fitted_codes():
+    """KL with fixed Hℓ is convex in the W's: after a converged fit, transforming the training
+    rows gives back every fitted Wℓ (to the fit's convergence), and new rows are encoded
+    row by row (a row's code does not depend on the other rows)."""
+    rng = np.random.default_rng(20)
+    X = rng.uniform(0.1, 1, (25, 4)) @ rng.uniform(0.1, 1, (4, 30)) + 0.05 * rng.uniform(size=(25, 30))
+    model = DeepNMF([4, 2], init_iter=300, max_iter=3000, tol=0, random_state=0).fit(X)
+    Ws = model.transform_layers(X)
+    for got, want in zip(Ws, model.W_):  # both sides are MU-converged only to ~1e-3
+        np.testing.assert_allclose(got, want, rtol=2e-2, atol=1e-2 * want.max())
+    np.testing.assert_allclose(model.transform(X[:5]), Ws[0][:5], rtol=1e-6)
+    # the W-only problem is solved at least as well as the fit solved it
+    assert -model.score(X) <= model.loss_history_[-1, -1] * (1 + 1e-4)
+
+
+def test_multilayer_transform_and_score():
+    rng = np.random.default_rng(21)
+    X = rng.uniform(0.1, 1, (20, 3)) @ rng.uniform(0.1, 1, (3, 25))
+    ml = MultilayerNMF([3, 2], max_iter=2000, tol=0).fit(X)
+    Ws = ml.transform_layers(X)
+    assert [w.shape for w in Ws] == [(20, 3), (20, 2)]
+    assert ml.score(X) <= 0
+    with pytest.raises(ValueError, match="columns"):
+        ml.transform(X[:, :5])
