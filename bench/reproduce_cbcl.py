@@ -124,7 +124,7 @@ def main() -> None:
     def cell(v, p):
         return f"{v.mean():6.1f} ± {v.std(ddof=1) if len(v) > 1 else 0:4.1f}  ({p[0]} ± {p[1]})"
 
-    print("\nTable 2 — ours: mean ± std over %d seeds (paper: 35 runs)" % args.seeds)
+    print(f"\nTable 2 — ours: mean ± std over {args.seeds} seeds (paper: 35 runs)")
     print(f"{'':8} {'error deep/multilayer %':>30} {'sparsity multilayer %':>30} {'sparsity deep %':>30}")
     for l in range(3):
         print(f"Layer {l + 1}  {cell(R[:, l], PAPER['ratio'][l]):>30} "

@@ -9,11 +9,11 @@ from __future__ import annotations
 from . import datasets, metrics, special, updates
 from ._base import ConvergenceWarning
 from ._core import ISA_LEVEL as _ISA_LEVEL
-from .divergence import beta_divergence
+from ._persist import load
 from .deep import DeepNMF, MultilayerNMF
+from .divergence import beta_divergence
 from .minvol import MinVolDeepNMF
 from .nmf import BetaNMF
-from ._persist import load
 
 __version__ = "0.1.0"
 

@@ -23,7 +23,7 @@ class EstimatorMixin:
         """The constructor parameters of this estimator, by name."""
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params: Any) -> "EstimatorMixin":
+    def set_params(self, **params: Any) -> EstimatorMixin:
         """Set constructor parameters by name; returns self."""
         valid = set(self._param_names())
         for key, value in params.items():
@@ -34,7 +34,7 @@ class EstimatorMixin:
             setattr(self, key, value)
         return self
 
-    def save(self, path) -> "object":
+    def save(self, path) -> object:
         """Write the fitted model to ``path`` (``.npz``, no pickle; layout in
         :mod:`deepnmf._persist`). Returns the path written. Read it back with
         :func:`deepnmf.load`."""

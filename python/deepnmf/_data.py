@@ -24,6 +24,11 @@ class DenseData:
         self.shape = X.shape
         self.dtype = X.dtype
 
+    @property
+    def matrix(self) -> np.ndarray:
+        """The data as the caller's library sees it (the validated array)."""
+        return self.X
+
     def mean(self) -> float:
         return float(self.X.mean())
 
@@ -78,36 +83,42 @@ class SparseData:
         self.shape = csr.shape
         self.dtype = csr.dtype
 
+    @property
+    def matrix(self) -> sp.csr_matrix:
+        """The canonical CSR matrix."""
+        return self.csr
+
     def mean(self) -> float:
         return float(self.csr.data.sum() / (self.shape[0] * self.shape[1]))
 
-    def _csr(self):
-        return (*self.csr_idx, self.csr.data, *self.shape)
-
-    def _csc(self):
-        return (*self.csc_idx, self.csc.data, *self.shape)
-
     def mu_w(self, W, H, beta, nt, want_loss=False) -> float:
-        return _core.mu_w_sparse(*self._csr(), W, H, beta, nt, want_loss)
+        (ptr, idx), (m, n) = self.csr_idx, self.shape
+        return _core.mu_w_sparse(ptr, idx, self.csr.data, m, n, W, H, beta, nt, want_loss)
 
     def mu_h(self, W, H, beta, row_sums_one, nt, want_loss=False) -> float:
-        return _core.mu_h_sparse(*self._csc(), W, H, beta, row_sums_one, nt, want_loss)
+        (ptr, idx), (m, n) = self.csc_idx, self.shape
+        return _core.mu_h_sparse(ptr, idx, self.csc.data, m, n, W, H, beta, row_sums_one, nt,
+                                 want_loss)
 
     def coupled_w(self, W, H, W_bar, lam, beta, nt, want_loss=False) -> float:
-        return _core.coupled_w_sparse(*self._csr(), W, H, W_bar, lam, beta, nt, want_loss)
+        (ptr, idx), (m, n) = self.csr_idx, self.shape
+        return _core.coupled_w_sparse(ptr, idx, self.csr.data, m, n, W, H, W_bar, lam, beta, nt,
+                                      want_loss)
 
     def divergence(self, W, H, beta, nt) -> float:
-        return _core.beta_divergence_wh_sparse(*self._csr(), W, H, beta, nt)
+        (ptr, idx), (m, n) = self.csr_idx, self.shape
+        return _core.beta_divergence_wh_sparse(ptr, idx, self.csr.data, m, n, W, H, beta, nt)
 
     def minvol_w(self, W, H, W_bar, *args) -> dict:
-        return _core.minvol_w_sparse(*self._csr(), W, H, W_bar, *args)
+        (ptr, idx), (m, n) = self.csr_idx, self.shape
+        return _core.minvol_w_sparse(ptr, idx, self.csr.data, m, n, W, H, W_bar, *args)
 
 
 def is_sparse(X: Any) -> bool:
     return sp.issparse(X)
 
 
-def check_input(X: Any, beta: float, name: str = "X") -> tuple["DenseData | SparseData", float]:
+def check_input(X: Any, beta: float, name: str = "X") -> tuple[DenseData | SparseData, float]:
     """Validate the data once per fit and wrap it: (data, scale) where data holds scale·X
     (scale = 1 unless X lies beyond 2^±300, see _validation.unit_scale)."""
     from ._validation import check_data, scaled_data, unit_scale

@@ -61,7 +61,8 @@ def save(model: Any, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
-    np.savez_compressed(path, __meta__=np.array(json.dumps(meta)), **arrays)
+    entries: dict[str, Any] = {"__meta__": np.array(json.dumps(meta)), **arrays}
+    np.savez_compressed(path, **entries)
     return path
 
 
@@ -69,7 +70,7 @@ def load(path: str | Path) -> Any:
     """A fitted model from a file written by ``model.save(path)``."""
     from . import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF
 
-    classes = {c.__name__: c for c in (BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF)}
+    classes: dict[str, Any] = {c.__name__: c for c in (BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF)}
     with np.load(path, allow_pickle=False) as f:
         if "__meta__" not in f.files:
             raise ValueError(f"{path} is not a deepnmf model file (no __meta__ entry)")
@@ -87,7 +88,7 @@ def load(path: str | Path) -> Any:
                 setattr(model, name, [f[f"{name}.{i}"] for i in range(kind[1])])
             elif kind == "scalar":
                 setattr(model, name, meta["scalars"][name])
-    if hasattr(model, "H_") and meta["class"] == "BetaNMF":
-        model.components_ = model.H_
+    if meta["class"] == "BetaNMF" and hasattr(model, "H_"):
+        model.components_ = model.H_  # one array, two names (scikit-learn's)
     model.saved_version_ = meta["version"]
     return model

@@ -25,7 +25,7 @@ class Dataset:
 
 
 def _open(name: str):
-    return resources.files("deepnmf").joinpath("data", name).open("rb")
+    return resources.files("deepnmf").joinpath("data").joinpath(name).open("rb")
 
 
 def load_cbcl_faces(*, transpose: bool = True) -> Dataset:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numbers
 import time
 import warnings
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from . import _core
 from ._base import ConvergenceWarning, EstimatorMixin
 from ._data import DenseData, check_input
 from ._layers import check_ranks, normalize_rows, product
@@ -33,6 +33,13 @@ class _LayeredMixin:
     W_: list[np.ndarray]
     H_: list[np.ndarray]
     n_threads: Any
+    beta_: float
+    n_features_in_: int
+    max_iter: int
+    tol: float
+
+    def transform_layers(self, X: Any) -> list[np.ndarray]:
+        raise NotImplementedError
 
     def features(self, layer: int) -> np.ndarray:
         """The features of layer ℓ (1-based): Hℓ ⋯ H1, of shape rℓ×n — e.g. facial features
@@ -136,7 +143,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         self.n_threads = n_threads
         self.verbose = verbose
 
-    def fit(self, X: Any, y: Any = None) -> "MultilayerNMF":
+    def fit(self, X: Any, y: Any = None) -> MultilayerNMF:
         """Fit the layers one after the other."""
         beta = check_beta(self.beta)
         first, _ = check_input(X, beta)  # validates (dense or sparse) before any work
@@ -256,6 +263,9 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         The fitted initialization, when ``init='multilayer'``.
     """
 
+    loss_history_: np.ndarray
+    weights_: np.ndarray
+
     def __init__(
         self,
         ranks: Sequence[int],
@@ -270,7 +280,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         random_state: Any = None,
         n_threads: int | None = None,
         verbose: int = 0,
-        callback: Callable[["DeepNMF", int], Any] | None = None,
+        callback: Callable[[DeepNMF, int], Any] | None = None,
     ) -> None:
         self.ranks = ranks
         self.beta = beta
@@ -327,14 +337,14 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         return w
 
     # ------------------------------------------------------------ fitting
-    def fit(self, X: Any, y: Any = None) -> "DeepNMF":
+    def fit(self, X: Any, y: Any = None) -> DeepNMF:
         """Fit the deep factorization of X (m×n)."""
         beta = check_beta(self.beta)
         # dense or scipy.sparse (β = 1). Data beyond 2^±300 is fit as 2^k X (exact; one
         # copy): every Wℓ carries the scale (rows of Hℓ sum to one) and every Dℓ scales by
         # 2^(kβ); mapped back at the end
         data, scale = check_input(X, beta)
-        X = data.csr if data.sparse else data.X
+        X = data.matrix
         ranks = check_ranks(self.ranks, data.shape)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numbers
 import time
 import warnings
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -117,6 +118,9 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         The column-normalized initial (W, H) factors the iterations started from.
     """
 
+    loss_history_: np.ndarray
+    volume_history_: np.ndarray
+
     def __init__(
         self,
         ranks: Sequence[int],
@@ -138,7 +142,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         random_state: Any = None,
         n_threads: int | None = None,
         verbose: int = 0,
-        callback: Callable[["MinVolDeepNMF", int], Any] | None = None,
+        callback: Callable[[MinVolDeepNMF, int], Any] | None = None,
     ) -> None:
         self.ranks = ranks
         self.alpha = alpha
@@ -185,12 +189,12 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         self.init_factors_ = ([w.copy() for w in Ws], [h.copy() for h in Hs])
         return Ws, Hs
 
-    def fit(self, X: Any, y: Any = None) -> "MinVolDeepNMF":
+    def fit(self, X: Any, y: Any = None) -> MinVolDeepNMF:
         """Fit the min-vol deep KL factorization of X (m×n)."""
         # dense or scipy.sparse; data beyond 2^±300 is fit as 2^k X (exact): with the columns
         # of every Wℓ summing to one, H1 alone carries the scale (and D1 ∝ scale), undone below
         data, scale = check_input(X, 1.0)
-        X = data.csr if data.sparse else data.X
+        X = data.matrix
         ranks = check_ranks(self.ranks, data.shape)
         L = len(ranks)
         max_iter = check_positive_int(self.max_iter, "max_iter")
@@ -199,7 +203,8 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         admm_tol = check_tol(self.admm_tol)
         for name in ("delta", "rho"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (np.isfinite(v) and v > 0):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (
+                    np.isfinite(float(v)) and float(v) > 0):
                 raise ValueError(f"{name} must be a positive finite number, got {v!r}")
         delta, rho = float(self.delta), float(self.rho)
         if self.w_solver not in ("exact", "admm"):

@@ -77,6 +77,9 @@ class BetaNMF(EstimatorMixin):
     factors both follow the same trajectory (see the tests for the epsilon conventions).
     """
 
+    #: Set by MultilayerNMF for layers whose rank exceeds their data's (warned about there).
+    _overcomplete_ok: bool = False
+
     def __init__(
         self,
         n_components: int,
@@ -99,7 +102,7 @@ class BetaNMF(EstimatorMixin):
         self.verbose = verbose
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> "BetaNMF":
+    def fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> BetaNMF:
         """Fit the factorization to X (m×n); ``W``, ``H`` are the initial factors when
         ``init='custom'``."""
         self._fit(X, W, H)
@@ -119,7 +122,7 @@ class BetaNMF(EstimatorMixin):
         tol = check_tol(self.tol)
         nt = resolve_n_threads(self.n_threads)
         m, n = data.shape
-        if r > min(m, n) and not getattr(self, "_overcomplete_ok", False):
+        if r > min(m, n) and not self._overcomplete_ok:
             raise ValueError(f"n_components={r} exceeds min(m, n) = {min(m, n)} of X {X.shape}: "
                              "a rank above that is never needed for an exact factorization")
         if self.init == "custom":
@@ -131,7 +134,7 @@ class BetaNMF(EstimatorMixin):
             np.maximum(W, eps, out=W)
             np.maximum(H, eps, out=H)
         elif self.init in INITS:
-            W, H = initialize(data.csr if data.sparse else data.X, r, self.init,
+            W, H = initialize(data.matrix, r, self.init,
                               np.random.default_rng(self.random_state))
         else:
             raise ValueError(f"init={self.init!r} is not one of {INITS + ('custom',)}")
