@@ -1,19 +1,217 @@
-"""Command line entry point (``deepnmf``)."""
+"""The ``deepnmf`` command line.
+
+    deepnmf fit INPUT -r 80 40 20 [--beta kl] [--min-volume] [-o model.npz]
+    deepnmf info model.npz
+    deepnmf plot model.npz -o figures/
+    deepnmf demo faces|hsi
+
+INPUT is ``.npy``, ``.npz`` (a dense array — the only one, or the one named ``X`` — or a
+scipy.sparse matrix saved with ``scipy.sparse.save_npz``), ``.mtx`` (Matrix Market) or ``.csv``
+(comma-separated numbers, no header). Bad input ends with a one-line error and exit status 1;
+bad usage with status 2.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class CliError(Exception):
+    """A one-line message for the user; exit status 1."""
+
+
+def read_matrix(path: Path) -> Any:
+    """A dense array or a scipy.sparse matrix from .npy / .npz / .mtx / .csv."""
+    import scipy.io
+    import scipy.sparse as sp
+
+    if not path.exists():
+        raise CliError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            return np.load(path, allow_pickle=False)
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as f:
+                files = f.files
+                if "format" in files and "indptr" in files or "row" in files and "col" in files:
+                    return sp.load_npz(path)
+                if "X" in files:
+                    return f["X"]
+                if len(files) == 1:
+                    return f[files[0]]
+            raise CliError(f"{path}: holds {files}; name the matrix 'X' or save only one array")
+        if suffix == ".mtx":
+            m = scipy.io.mmread(path)
+            return m.tocsr() if sp.issparse(m) else np.asarray(m)
+        if suffix == ".csv":
+            return np.loadtxt(path, delimiter=",", ndmin=2)
+    except CliError:
+        raise
+    except Exception as exc:  # unreadable content: one line, not a traceback
+        raise CliError(f"{path}: cannot read it as {suffix} ({exc})") from None
+    raise CliError(f"{path}: unknown format {suffix!r}; use .npy, .npz, .mtx or .csv")
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    import deepnmf
+
+    X = read_matrix(Path(args.input))
+    if args.transpose:
+        X = X.T
+    beta: Any = args.beta
+    try:
+        beta = float(beta)
+    except ValueError:
+        pass
+    common = dict(random_state=args.seed, n_threads=args.threads, verbose=args.verbose)
+    ranks = args.ranks
+    if args.min_volume:
+        model: Any = deepnmf.MinVolDeepNMF(ranks, alpha_tilde=args.alpha_tilde, delta=args.delta,
+                                           max_iter=args.iters, init_iter=args.init_iters, **common)
+    elif args.multilayer:
+        model = deepnmf.MultilayerNMF(ranks, beta=beta, max_iter=args.iters, tol=args.tol, **common)
+    elif len(ranks) == 1:
+        model = deepnmf.BetaNMF(ranks[0], beta=beta, max_iter=args.iters, tol=args.tol, **common)
+    else:
+        model = deepnmf.DeepNMF(ranks, beta=beta, max_iter=args.iters, init_iter=args.init_iters,
+                                tol=args.tol, **common)
+    model.fit(X)
+    path = model.save(args.output)
+    print(f"{type(model).__name__} fitted on {X.shape[0]}x{X.shape[1]}; saved to {path}")
+    return 0
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    import deepnmf
+
+    model = deepnmf.load(path)
+    out: dict[str, Any] = {"class": type(model).__name__, "version": model.saved_version_,
+                           "params": model.get_params()}
+    Ws = model.W_ if isinstance(model.W_, list) else [model.W_]
+    Hs = model.H_ if isinstance(model.H_, list) else [model.H_]
+    out["layers"] = [{"W": list(w.shape), "H": list(h.shape)} for w, h in zip(Ws, Hs)]
+    hist = getattr(model, "loss_history_", None)
+    if isinstance(hist, np.ndarray):
+        out["iterations"] = int(model.n_iter_)
+        out["final"] = np.atleast_1d(hist[-1]).tolist()
+    return out
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    try:
+        info = _summary(Path(args.model))
+    except FileNotFoundError:
+        raise CliError(f"{args.model}: no such file") from None
+    except (ValueError, OSError) as exc:
+        raise CliError(str(exc)) from None
+    print(json.dumps(info, indent=2, default=str))
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    import deepnmf
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise CliError("plotting needs matplotlib: pip install 'deepnmf[plot]'") from None
+    model = deepnmf.load(args.model)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    hist = np.asarray(model.loss_history_) if not isinstance(model.loss_history_, list) else None
+    fig, ax = plt.subplots(figsize=(6, 4))
+    if hist is None:  # multilayer: one curve per layer over its own iterations
+        for l, h in enumerate(model.loss_history_, start=1):
+            ax.semilogy(h, label=f"layer {l}")
+    elif hist.ndim == 1:
+        ax.semilogy(hist, label="loss")
+    else:
+        for l in range(hist.shape[1] - 1):
+            ax.semilogy(hist[:, l] / hist[0, l], label=f"layer {l + 1} (relative to start)")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("beta-divergence")
+    ax.legend()
+    fig.tight_layout()
+    path = out / "errors.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print(f"saved {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if args.which == "faces":
+        from .demo import main as faces
+
+        faces([])
+        return 0
+    from . import MinVolDeepNMF, MultilayerNMF
+    from .datasets import load_samson
+
+    data = load_samson()
+    mv = MinVolDeepNMF([4, 2], alpha_tilde=[0.45, 0.45], max_iter=100, random_state=0).fit(data.X)
+    ml = MultilayerNMF([4, 2], max_iter=100, tol=0, random_state=0).fit(data.X)
+    F = mv.loss_history_[:, -1]
+    print(f"Samson {data.X.shape}: min-vol deep KL-NMF objective {F[0]:.4f} -> {F[-1]:.4f}; "
+          f"layer-1 KL error min-vol {mv.loss_history_[-1, 0]:.4g} vs multilayer {ml.errors_[0]:.4g}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="deepnmf", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    f = sub.add_parser("fit", help="fit a (deep) beta-NMF model and save it")
+    f.add_argument("input", help=".npy, .npz, .mtx or .csv matrix (m x n, nonnegative)")
+    f.add_argument("-r", "--ranks", type=int, nargs="+", required=True,
+                   help="r1 [r2 ...]: one rank = BetaNMF, several = DeepNMF")
+    f.add_argument("--beta", default="kl", help="real number or kl / frobenius / itakura-saito")
+    f.add_argument("--multilayer", action="store_true", help="sequential (multilayer) NMF")
+    f.add_argument("--min-volume", action="store_true", help="minimum-volume deep KL-NMF")
+    f.add_argument("--alpha-tilde", type=float, nargs="+", default=[0.1])
+    f.add_argument("--delta", type=float, default=1.0)
+    f.add_argument("--iters", type=int, default=300)
+    f.add_argument("--init-iters", type=int, default=200)
+    f.add_argument("--tol", type=float, default=1e-6)
+    f.add_argument("--threads", type=int, default=None)
+    f.add_argument("--seed", type=int, default=None)
+    f.add_argument("--transpose", action="store_true", help="factorize the transpose")
+    f.add_argument("-v", "--verbose", type=int, default=0)
+    f.add_argument("-o", "--output", default="model.npz")
+    f.set_defaults(run=cmd_fit)
+    i = sub.add_parser("info", help="describe a saved model")
+    i.add_argument("model")
+    i.set_defaults(run=cmd_info)
+    pl = sub.add_parser("plot", help="error curves of a saved model as PNG")
+    pl.add_argument("model")
+    pl.add_argument("-o", "--output", default="figures")
+    pl.set_defaults(run=cmd_plot)
+    d = sub.add_parser("demo", help="run a demo on bundled data")
+    d.add_argument("which", choices=["faces", "hsi"])
+    d.set_defaults(run=cmd_demo)
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .demo import main as demo_main
-
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["demo"]:
-        demo_main(args[1:])
-        return 0
-    print("usage: deepnmf demo [--rank R] [--iters N] [--threads T]", file=sys.stderr)
-    return 2
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CliError as exc:
+        print(f"deepnmf: error: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError, RuntimeError) as exc:  # bad data or parameters
+        print(f"deepnmf: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

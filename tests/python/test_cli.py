@@ -1,0 +1,72 @@
+"""The command line end to end on small files of each format, and bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.io
+import scipy.sparse as sp
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "deepnmf.cli", *args], capture_output=True, text=True)
+
+
+@pytest.fixture
+def matrix():
+    return np.random.default_rng(0).uniform(0.1, 1.0, size=(20, 15))
+
+
+@pytest.mark.parametrize("fmt", ["npy", "npz", "npz-sparse", "mtx", "csv"])
+def test_fit_each_format_then_info(tmp_path, matrix, fmt):
+    src = tmp_path / f"x.{fmt.split('-')[0]}"
+    if fmt == "npy":
+        np.save(src, matrix)
+    elif fmt == "npz":
+        np.savez(src, X=matrix)
+    elif fmt == "npz-sparse":
+        sp.save_npz(src, sp.csr_matrix(matrix))
+    elif fmt == "mtx":
+        scipy.io.mmwrite(src, sp.csr_matrix(matrix))
+    else:
+        np.savetxt(src, matrix, delimiter=",")
+    out = tmp_path / "m.npz"
+    proc = run("fit", str(src), "-r", "4", "2", "--iters", "5", "--init-iters", "5", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    info = run("info", str(out))
+    assert info.returncode == 0
+    summary = json.loads(info.stdout[info.stdout.index("{"):])  # (a dev install may log first)
+    assert summary["class"] == "DeepNMF" and summary["layers"][0]["W"] == [20, 4]
+
+
+def test_plot(tmp_path, matrix):
+    pytest.importorskip("matplotlib")
+    np.save(tmp_path / "x.npy", matrix)
+    assert run("fit", str(tmp_path / "x.npy"), "-r", "3", "--iters", "5", "-o", str(tmp_path / "m.npz")).returncode == 0
+    proc = run("plot", str(tmp_path / "m.npz"), "-o", str(tmp_path / "fig"))
+    assert proc.returncode == 0, proc.stderr
+    png = tmp_path / "fig" / "errors.png"
+    assert png.stat().st_size > 1000 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("content,match", [
+    (lambda p: np.save(p, -np.ones((5, 4))), "negative"),
+    (lambda p: p.write_text("not a matrix"), "cannot read"),
+])
+def test_bad_input_one_line_error(tmp_path, content, match):
+    path = tmp_path / ("bad.npy" if match == "negative" else "bad.csv")
+    content(path)
+    proc = run("fit", str(path), "-r", "2", "-o", str(tmp_path / "m.npz"))
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("deepnmf:")]
+    assert len(errors) == 1 and errors[0].startswith("deepnmf: error:") and match in errors[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_file_and_usage(tmp_path):
+    proc = run("fit", str(tmp_path / "nope.npy"), "-r", "2")
+    assert proc.returncode == 1 and "no such file" in proc.stderr
+    assert run("fit").returncode == 2  # argparse usage error
+    assert "deepnmf fit INPUT" in run("--help").stdout
