@@ -7,7 +7,7 @@ Factorization with Beta Divergences" (2023), on a C++/Eigen/OpenMP core.
 from __future__ import annotations
 
 from . import datasets, metrics, special, updates
-from ._base import ConvergenceWarning
+from ._base import ConvergenceWarning, InterruptedFitWarning
 from ._core import ISA_LEVEL as _ISA_LEVEL
 from ._persist import load
 from .deep import DeepNMF, MultilayerNMF
@@ -25,6 +25,7 @@ __all__ = [
     "metrics",
     "special",
     "ConvergenceWarning",
+    "InterruptedFitWarning",
     "beta_divergence",
     "datasets",
     "load",

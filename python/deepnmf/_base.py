@@ -11,6 +11,18 @@ class ConvergenceWarning(UserWarning):
     """A fit stopped at ``max_iter`` before meeting its tolerance."""
 
 
+class InterruptedFitWarning(UserWarning):
+    """A fit was stopped by Ctrl-C (KeyboardInterrupt); the model holds the last iterate."""
+
+
+def warn_interrupted(name: str, iteration: int) -> None:
+    import warnings
+
+    warnings.warn(f"{name} interrupted (Ctrl-C) during iteration {iteration}; the model holds the "
+                  "last consistent iterate (every block update completes in C++ before Python "
+                  "sees the signal)", InterruptedFitWarning, stacklevel=3)
+
+
 class EstimatorMixin:
     """Constructor parameters are stored verbatim and read back by name (scikit-learn style)."""
 

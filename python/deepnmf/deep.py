@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import ConvergenceWarning, EstimatorMixin
+from ._base import ConvergenceWarning, EstimatorMixin, warn_interrupted
 from ._data import DenseData, check_input
 from ._layers import check_ranks, normalize_rows, product
 from ._validation import (
@@ -371,23 +371,19 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         start = time.perf_counter()
         n_iter = 0
         stopped_by_callback = False
-        for n_iter in range(1, max_iter + 1):
-            self._sweep(layer, W, H, lam, beta, nt, history)
-            # Layers ≥ 2 are small (m × r_{ℓ−1}): evaluate them now. Layer 1 (m × n) comes for
-            # free from the first H-update of the next sweep, or is evaluated at the end.
-            history.append(np.array([np.nan] + [layer_loss(l) for l in range(1, L)]))
-            objective = [float(lam @ h) for h in history[:-1]]
-            if self.verbose and (n_iter - 1) % self.verbose == 0:
-                errs = "  ".join(f"D{l + 1} {v:.4e}" for l, v in enumerate(history[-2]))
-                print(f"DeepNMF iter {n_iter - 1:5d}  F {objective[-1]:.6e}  {errs}  "
-                      f"{time.perf_counter() - start:7.2f}s")
-            if self.callback is not None:
-                self._finish_history(history, layer_loss, lam, n_iter)
-                if self.callback(self, n_iter):
-                    stopped_by_callback = True
-                    break
-            if tol > 0 and stagnated(objective, tol):
-                break
+        try:
+            stopped_by_callback = self._iterate(layer, layer_loss, W, H, lam, beta, nt, history,
+                                                max_iter, tol, start)
+        except KeyboardInterrupt:
+            stopped_by_callback = True  # no convergence warning either
+            warn_interrupted("DeepNMF", len(history))
+            # the factors are those after the last completed block update: record their losses
+            current = np.array([layer_loss(l) for l in range(len(W))])
+            if np.isnan(history[-1][0]):
+                history[-1] = current
+            else:
+                history.append(current)
+        n_iter = len(history) - 1
         self._finish_history(history, layer_loss, lam, n_iter)
         objective = list(self.loss_history_[:, -1])
         if scale != 1.0:
@@ -402,6 +398,28 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
                           f"stagnated (tol={tol:g}); increase max_iter", ConvergenceWarning,
                           stacklevel=2)
         return self
+
+    def _iterate(self, layer, layer_loss, W, H, lam, beta, nt, history, max_iter, tol,
+                 start) -> bool:
+        """The outer iterations; returns True when the callback stopped them."""
+        L = len(W)
+        for n_iter in range(1, max_iter + 1):
+            self._sweep(layer, W, H, lam, beta, nt, history)
+            # Layers ≥ 2 are small (m × r_{ℓ−1}): evaluate them now. Layer 1 (m × n) comes for
+            # free from the first H-update of the next sweep, or is evaluated at the end.
+            history.append(np.array([np.nan] + [layer_loss(l) for l in range(1, L)]))
+            objective = [float(lam @ h) for h in history[:-1]]
+            if self.verbose and (n_iter - 1) % self.verbose == 0:
+                errs = "  ".join(f"D{l + 1} {v:.4e}" for l, v in enumerate(history[-2]))
+                print(f"DeepNMF iter {n_iter - 1:5d}  F {objective[-1]:.6e}  {errs}  "
+                      f"{time.perf_counter() - start:7.2f}s")
+            if self.callback is not None:
+                self._finish_history(history, layer_loss, lam, n_iter)
+                if self.callback(self, n_iter):
+                    return True
+            if tol > 0 and stagnated(objective, tol):
+                break
+        return False
 
     def _finish_history(self, history: list, layer_loss: Callable[[int], float],
                         lam: np.ndarray, n_iter: int) -> None:

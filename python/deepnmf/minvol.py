@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._base import ConvergenceWarning, EstimatorMixin
+from ._base import ConvergenceWarning, EstimatorMixin, warn_interrupted
 from ._data import DenseData, check_input
 from ._layers import check_ranks, product
 from ._validation import check_factor, check_positive_int, check_tol, resolve_n_threads
@@ -244,33 +244,41 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         self.admm_rejected_ = 0
         start = time.perf_counter()
         n_iter, stopped = 0, False
-        for n_iter in range(1, max_iter + 1):
-            its = []
-            for l in range(L):
-                Y = layer(l)
-                Y.mu_h(W[l], H[l], 1.0, False, nt)  # plain KL MU: H is free
-                W_bar = product(W[l + 1], H[l + 1], nt).astype(np.float64) if l < L - 1 else None
-                rep = Y.minvol_w(W[l], H[l], W_bar, float(alpha[l] / lam[l]),
-                                     float(lam[l + 1] / lam[l]) if l < L - 1 else 1.0, delta, rho,
-                                     admm_tol, admm_max_iter, nt, bool(self.adaptive_rho), exact)
-                if l < L - 1:
-                    its.append(rep["iterations"])
-                self.admm_rejected_ += not rep["accepted"]
-            admm_iters.append(its)
+        try:
+            for n_iter in range(1, max_iter + 1):
+                its = []
+                for l in range(L):
+                    Y = layer(l)
+                    Y.mu_h(W[l], H[l], 1.0, False, nt)  # plain KL MU: H is free
+                    W_bar = product(W[l + 1], H[l + 1], nt).astype(np.float64) if l < L - 1 else None
+                    rep = Y.minvol_w(W[l], H[l], W_bar, float(alpha[l] / lam[l]),
+                                         float(lam[l + 1] / lam[l]) if l < L - 1 else 1.0, delta, rho,
+                                         admm_tol, admm_max_iter, nt, bool(self.adaptive_rho), exact)
+                    if l < L - 1:
+                        its.append(rep["iterations"])
+                    self.admm_rejected_ += not rep["accepted"]
+                admm_iters.append(its)
+                data_hist.append(data_terms())
+                vol_hist.append(volumes())
+                self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
+                F = self.loss_history_[:, -1]
+                if self.verbose and (n_iter - 1) % self.verbose == 0:
+                    errs = "  ".join(f"D{l + 1} {d:.4e} logdet{l + 1} {v:+.4f}"
+                                     for l, (d, v) in enumerate(zip(data_hist[-1], vol_hist[-1])))
+                    print(f"MinVolDeepNMF iter {n_iter:5d}  F {F[-1]:+.6e}  {errs}  ADMM {its}  "
+                          f"{time.perf_counter() - start:7.2f}s")
+                if self.callback is not None and self.callback(self, n_iter):
+                    stopped = True
+                    break
+                if tol > 0 and stagnated(list(F - F.min() + abs(F[0])), tol):
+                    break
+        except KeyboardInterrupt:
+            stopped = True
+            warn_interrupted("MinVolDeepNMF", n_iter)
             data_hist.append(data_terms())
             vol_hist.append(volumes())
+            admm_iters.append([0] * (L - 1))
             self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
-            F = self.loss_history_[:, -1]
-            if self.verbose and (n_iter - 1) % self.verbose == 0:
-                errs = "  ".join(f"D{l + 1} {d:.4e} logdet{l + 1} {v:+.4f}"
-                                 for l, (d, v) in enumerate(zip(data_hist[-1], vol_hist[-1])))
-                print(f"MinVolDeepNMF iter {n_iter:5d}  F {F[-1]:+.6e}  {errs}  ADMM {its}  "
-                      f"{time.perf_counter() - start:7.2f}s")
-            if self.callback is not None and self.callback(self, n_iter):
-                stopped = True
-                break
-            if tol > 0 and stagnated(list(F - F.min() + abs(F[0])), tol):
-                break
         if scale != 1.0:
             H[0] /= scale
             self.weights_ = lam.copy()

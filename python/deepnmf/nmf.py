@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import ConvergenceWarning, EstimatorMixin
+from ._base import ConvergenceWarning, EstimatorMixin, warn_interrupted
 from ._data import check_input
 from ._init import INITS, initialize
 from ._validation import (
@@ -142,18 +142,24 @@ class BetaNMF(EstimatorMixin):
         losses: list[float] = []
         start = time.perf_counter()
         n_iter = 0
-        for n_iter in range(1, max_iter + 1):
-            # The W update computes W H anyway: it returns the loss of the current iterate.
-            losses.append(data.mu_w(W, H, beta, nt, True))
-            data.mu_h(W, H, beta, False, nt)
-            if self.verbose and (n_iter - 1) % self.verbose == 0:
-                print(f"BetaNMF iter {n_iter - 1:5d}  loss {losses[-1]:.6e}  "
-                      f"{time.perf_counter() - start:7.2f}s")
-            if tol > 0 and stagnated(losses, tol):
-                break
+        interrupted = False
+        try:
+            for n_iter in range(1, max_iter + 1):
+                # The W update computes W H anyway: it returns the loss of the current iterate.
+                losses.append(data.mu_w(W, H, beta, nt, True))
+                data.mu_h(W, H, beta, False, nt)
+                if self.verbose and (n_iter - 1) % self.verbose == 0:
+                    print(f"BetaNMF iter {n_iter - 1:5d}  loss {losses[-1]:.6e}  "
+                          f"{time.perf_counter() - start:7.2f}s")
+                if tol > 0 and stagnated(losses, tol):
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+            warn_interrupted("BetaNMF", n_iter)
+            del losses[n_iter - 1:]  # keep whole iterations only
         losses.append(data.divergence(W, H, beta, nt))
         converged = tol > 0 and stagnated(losses, tol)
-        if tol > 0 and not converged and n_iter == max_iter:
+        if tol > 0 and not converged and not interrupted and n_iter == max_iter:
             warnings.warn(
                 f"BetaNMF stopped at max_iter={max_iter} before the loss stagnated "
                 f"(tol={tol:g}); increase max_iter", ConvergenceWarning, stacklevel=3)
