@@ -2,7 +2,7 @@
 
     deepnmf fit INPUT -r 80 40 20 [--beta kl] [--min-volume] [-o model.npz]
     deepnmf info model.npz
-    deepnmf plot model.npz -o figures/
+    deepnmf plot model.npz -o figures/ [--image-shape 19 19]
     deepnmf demo faces|hsi
 
 INPUT is ``.npy``, ``.npz`` (a dense array — the only one, or the one named ``X`` — or a
@@ -125,27 +125,25 @@ def cmd_plot(args: argparse.Namespace) -> int:
         import matplotlib.pyplot as plt
     except ImportError:
         raise CliError("plotting needs matplotlib: pip install 'deepnmf[plot]'") from None
+    from . import plotting
+
     model = deepnmf.load(args.model)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    hist = np.asarray(model.loss_history_) if not isinstance(model.loss_history_, list) else None
-    fig, ax = plt.subplots(figsize=(6, 4))
-    if hist is None:  # multilayer: one curve per layer over its own iterations
-        for l, h in enumerate(model.loss_history_, start=1):
-            ax.semilogy(h, label=f"layer {l}")
-    elif hist.ndim == 1:
-        ax.semilogy(hist, label="loss")
-    else:
-        for l in range(hist.shape[1] - 1):
-            ax.semilogy(hist[:, l] / hist[0, l], label=f"layer {l + 1} (relative to start)")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("beta-divergence")
-    ax.legend()
-    fig.tight_layout()
-    path = out / "errors.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print(f"saved {path}")
+    figures = {"errors": plotting.plot_errors(model)}
+    if isinstance(model.H_, list) and len(model.H_) > 1:
+        figures["hierarchy"] = plotting.plot_hierarchy(model)
+    if args.image_shape:
+        shape = tuple(args.image_shape)
+        layers = range(1, len(model.H_) + 1) if isinstance(model.H_, list) else [None]
+        for layer in layers:
+            F = model.features(layer) if layer is not None else model.components_
+            figures[f"features_layer{layer or 1}"] = plotting.plot_basis(F, shape)
+    for name, fig in figures.items():
+        path = out / f"{name}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        print(f"saved {path}")
     return 0
 
 
@@ -195,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plot", help="error curves of a saved model as PNG")
     pl.add_argument("model")
     pl.add_argument("-o", "--output", default="figures")
+    pl.add_argument("--image-shape", type=int, nargs=2, metavar=("H", "W"),
+                    help="also draw the features of every layer as images of this shape")
     pl.set_defaults(run=cmd_plot)
     d = sub.add_parser("demo", help="run a demo on bundled data")
     d.add_argument("which", choices=["faces", "hsi"])

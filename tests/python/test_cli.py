@@ -45,10 +45,11 @@ def test_plot(tmp_path, matrix):
     pytest.importorskip("matplotlib")
     np.save(tmp_path / "x.npy", matrix)
     assert run("fit", str(tmp_path / "x.npy"), "-r", "3", "--iters", "5", "-o", str(tmp_path / "m.npz")).returncode == 0
-    proc = run("plot", str(tmp_path / "m.npz"), "-o", str(tmp_path / "fig"))
+    proc = run("plot", str(tmp_path / "m.npz"), "-o", str(tmp_path / "fig"), "--image-shape", "5", "3")
     assert proc.returncode == 0, proc.stderr
-    png = tmp_path / "fig" / "errors.png"
-    assert png.stat().st_size > 1000 and png.read_bytes()[:4] == b"\x89PNG"
+    for name in ("errors", "features_layer1"):
+        png = tmp_path / "fig" / f"{name}.png"
+        assert png.stat().st_size > 1000 and png.read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize("content,match", [

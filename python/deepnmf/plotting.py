@@ -1,0 +1,131 @@
+"""Pictures of fitted models (matplotlib, optional: ``pip install 'deepnmf[plot]'``).
+
+Every function returns the matplotlib Figure (save it with ``fig.savefig(path)``):
+
+- :func:`plot_errors` — each layer's error over the iterations (paper Fig. 2/4), optionally as
+  a ratio to a reference model's final errors (deep / multilayer);
+- :func:`plot_basis` — a grid of images, e.g. the facial features Hℓ⋯H1 of one layer (Fig. 3);
+- :func:`plot_abundances` — abundance maps per layer for hyperspectral data (Fig. 6–11);
+- :func:`plot_hierarchy` — how the rℓ components of layer ℓ merge into the rℓ+1 of layer ℓ+1:
+  the weights of Hℓ+1 as edges (the paper's Table 4 "merged topics"), with labels if given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def _plt():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - exercised without matplotlib only
+        raise ImportError("deepnmf.plotting needs matplotlib: pip install 'deepnmf[plot]'") from exc
+    return plt
+
+
+def _layer_errors(model: Any) -> list[np.ndarray]:
+    hist = model.loss_history_
+    if isinstance(hist, list):  # MultilayerNMF: one history per layer
+        return [np.asarray(h) for h in hist]
+    hist = np.asarray(hist)
+    if hist.ndim == 1:  # BetaNMF
+        return [hist]
+    return [hist[:, l] for l in range(hist.shape[1] - 1)]
+
+
+def plot_errors(model: Any, reference: Any = None, *, log: bool = True):
+    """Each layer's Dβ over the iterations; with ``reference`` (e.g. a MultilayerNMF), divided
+    by the reference's final error of the same layer (the paper's Fig. 2)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    errors = _layer_errors(model)
+    ref = None
+    if reference is not None:
+        ref = [e[-1] for e in _layer_errors(reference)]
+    for l, e in enumerate(errors, start=1):
+        y = e / ref[l - 1] if ref is not None else e
+        (ax.semilogy if log else ax.plot)(y, label=f"layer {l}")
+    if ref is not None:
+        ax.axhline(1.0, color="gray", lw=0.8, ls="--")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("error / reference" if ref is not None else "beta-divergence")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_basis(images: np.ndarray, image_shape: tuple[int, int], *, order: str = "F",
+               ncols: int | None = None, cmap: str = "gray_r", title: str | None = None):
+    """Rows of ``images`` (k × p, p = product of image_shape) as a grid of images, each scaled
+    to its own maximum — e.g. ``model.features(ℓ)`` for faces."""
+    plt = _plt()
+    images = np.asarray(images, dtype=float)
+    k = images.shape[0]
+    if images.shape[1] != int(np.prod(image_shape)):
+        raise ValueError(f"rows have {images.shape[1]} pixels, image_shape {image_shape} has "
+                         f"{int(np.prod(image_shape))}")
+    ncols = ncols or int(np.ceil(np.sqrt(k)))
+    nrows = int(np.ceil(k / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.2 * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < k:
+            img = images[i].reshape(image_shape, order=order)
+            ax.imshow(img / max(img.max(), 1e-300), cmap=cmap, interpolation="nearest")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_abundances(model: Any, image_shape: tuple[int, int], *, layers: Sequence[int] | None = None,
+                    order: str = "F", cmap: str = "viridis"):
+    """Abundance maps of a layered model fit to bands × pixels data: one row of images per
+    layer, the rows of Hℓ⋯H1 reshaped to ``image_shape``."""
+    plt = _plt()
+    layers = list(layers or range(1, len(model.H_) + 1))
+    maps = [model.features(l) for l in layers]
+    ncols = max(m.shape[0] for m in maps)
+    fig, axes = plt.subplots(len(layers), ncols, figsize=(2.2 * ncols, 2.3 * len(layers)), squeeze=False)
+    for row, (l, F) in enumerate(zip(layers, maps)):
+        for k in range(ncols):
+            ax = axes[row, k]
+            ax.axis("off")
+            if k < F.shape[0]:
+                ax.imshow(F[k].reshape(image_shape, order=order), cmap=cmap)
+                ax.set_title(f"layer {l}, #{k + 1}", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_hierarchy(model: Any, labels: Sequence[Sequence[str]] | None = None, *, top: int = 2):
+    """The components of every layer as nodes (layer 1 at the bottom) and, for each component
+    of layer ℓ+1, edges from the ``top`` components of layer ℓ with the largest weights in its
+    row of Hℓ+1 (rows sum to one in DeepNMF), edge width ∝ weight. ``labels[ℓ-1][k]`` names
+    component k of layer ℓ (e.g. a topic's top words)."""
+    plt = _plt()
+    H = model.H_
+    ranks = [h.shape[0] for h in H]
+    fig, ax = plt.subplots(figsize=(max(6, 0.6 * ranks[0]), 1.8 * len(ranks)))
+    xs = [np.linspace(0, 1, r) if r > 1 else np.array([0.5]) for r in ranks]
+    for l in range(1, len(ranks)):
+        Hn = H[l] / np.maximum(H[l].sum(axis=1, keepdims=True), 1e-300)
+        for k in range(ranks[l]):
+            for j in np.argsort(Hn[k])[::-1][:top]:
+                ax.plot([xs[l - 1][j], xs[l][k]], [l - 1, l], color="tab:blue",
+                        lw=0.5 + 4 * Hn[k, j], alpha=0.7)
+    for l, r in enumerate(ranks):
+        ax.scatter(xs[l], np.full(r, l), s=60, color="tab:orange", zorder=3)
+        for k in range(r):
+            text = labels[l][k] if labels is not None and l < len(labels) and k < len(labels[l]) else str(k + 1)
+            ax.annotate(text, (xs[l][k], l), textcoords="offset points", xytext=(0, 7),
+                        ha="center", fontsize=7)
+    ax.set_yticks(range(len(ranks)))
+    ax.set_yticklabels([f"layer {l + 1} (r={r})" for l, r in enumerate(ranks)])
+    ax.set_xticks([])
+    ax.set_ylim(-0.5, len(ranks) - 0.3)
+    fig.tight_layout()
+    return fig
