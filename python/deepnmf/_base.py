@@ -71,3 +71,28 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) and type(a) is type(b)
     except Exception:  # arrays and the like
         return a is b
+
+
+class _NoBar:
+    """Stands in for a tqdm bar when progress is off."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix_str(self, s: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(enabled: bool, total: int, desc: str) -> Any:
+    """A tqdm progress bar over the outer iterations when ``enabled`` (tqdm is optional: a clear
+    ImportError otherwise), else a no-op."""
+    if not enabled:
+        return _NoBar()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:
+        raise ImportError("progress=True needs tqdm: pip install tqdm") from exc
+    return tqdm(total=total, desc=desc, unit="it", leave=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import ConvergenceWarning, EstimatorMixin, warn_interrupted
+from ._base import ConvergenceWarning, EstimatorMixin, progress_bar, warn_interrupted
 from ._data import DenseData, check_input
 from ._layers import check_ranks, normalize_rows, product
 from ._validation import (
@@ -247,6 +247,8 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
     callback : callable(model, iteration) -> bool, optional
         Called after every outer iteration with the model holding the current iterate
         (``W_``, ``H_``, ``loss_history_`` so far); returning True stops the fit.
+    progress : bool, default False
+        Show a tqdm progress bar over the outer iterations (tqdm is optional).
 
     Attributes
     ----------
@@ -281,6 +283,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         n_threads: int | None = None,
         verbose: int = 0,
         callback: Callable[[DeepNMF, int], Any] | None = None,
+        progress: bool = False,
     ) -> None:
         self.ranks = ranks
         self.beta = beta
@@ -294,6 +297,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         self.n_threads = n_threads
         self.verbose = verbose
         self.callback = callback
+        self.progress = progress
 
     # ------------------------------------------------------------ set-up
     def _initial_factors(self, X: np.ndarray, ranks: list[int], beta: float):
@@ -371,9 +375,10 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         start = time.perf_counter()
         n_iter = 0
         stopped_by_callback = False
+        bar = progress_bar(self.progress, max_iter, "DeepNMF")
         try:
             stopped_by_callback = self._iterate(layer, layer_loss, W, H, lam, beta, nt, history,
-                                                max_iter, tol, start)
+                                                max_iter, tol, start, bar)
         except KeyboardInterrupt:
             stopped_by_callback = True  # no convergence warning either
             warn_interrupted("DeepNMF", len(history))
@@ -383,6 +388,8 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
                 history[-1] = current
             else:
                 history.append(current)
+        finally:
+            bar.close()
         n_iter = len(history) - 1
         self._finish_history(history, layer_loss, lam, n_iter)
         objective = list(self.loss_history_[:, -1])
@@ -400,7 +407,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         return self
 
     def _iterate(self, layer, layer_loss, W, H, lam, beta, nt, history, max_iter, tol,
-                 start) -> bool:
+                 start, bar) -> bool:
         """The outer iterations; returns True when the callback stopped them."""
         L = len(W)
         for n_iter in range(1, max_iter + 1):
@@ -409,6 +416,8 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             # free from the first H-update of the next sweep, or is evaluated at the end.
             history.append(np.array([np.nan] + [layer_loss(l) for l in range(1, L)]))
             objective = [float(lam @ h) for h in history[:-1]]
+            bar.update()
+            bar.set_postfix_str(f"F {objective[-1]:.5g}")
             if self.verbose and (n_iter - 1) % self.verbose == 0:
                 errs = "  ".join(f"D{l + 1} {v:.4e}" for l, v in enumerate(history[-2]))
                 print(f"DeepNMF iter {n_iter - 1:5d}  F {objective[-1]:.6e}  {errs}  "

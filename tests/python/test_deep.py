@@ -236,3 +236,10 @@ def test_multilayer_transform_and_score():
     assert ml.score(X) <= 0
     with pytest.raises(ValueError, match="columns"):
         ml.transform(X[:, :5])
+
+
+def test_progress_bar(capsys):
+    pytest.importorskip("tqdm")
+    X = random_data(1.0, seed=22)
+    DeepNMF([6, 3], init_iter=3, max_iter=4, tol=0, progress=True).fit(X)
+    assert "DeepNMF" in capsys.readouterr().err
