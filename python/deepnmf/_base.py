@@ -11,6 +11,11 @@ class ConvergenceWarning(UserWarning):
     """A fit stopped at ``max_iter`` before meeting its tolerance."""
 
 
+class NotFittedError(ValueError, AttributeError):
+    """The model is used before ``fit`` (scikit-learn's convention: a ValueError and an
+    AttributeError)."""
+
+
 class InterruptedFitWarning(UserWarning):
     """A fit was stopped by Ctrl-C (KeyboardInterrupt); the model holds the last iterate."""
 
@@ -23,7 +28,7 @@ def warn_interrupted(name: str, iteration: int) -> None:
                   "sees the signal)", InterruptedFitWarning, stacklevel=3)
 
 
-class EstimatorMixin:
+class _ParamsMixin:
     """Constructor parameters are stored verbatim and read back by name (scikit-learn style)."""
 
     @classmethod
@@ -35,7 +40,7 @@ class EstimatorMixin:
         """The constructor parameters of this estimator, by name."""
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params: Any) -> EstimatorMixin:
+    def set_params(self, **params: Any) -> _ParamsMixin:
         """Set constructor parameters by name; returns self."""
         valid = set(self._param_names())
         for key, value in params.items():
@@ -64,6 +69,25 @@ class EstimatorMixin:
             if p.default is inspect.Parameter.empty or not _same(value, p.default):
                 shown.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+try:  # scikit-learn is optional: with it, the estimators are genuine scikit-learn estimators
+    from sklearn.base import BaseEstimator as _SkBaseEstimator
+    from sklearn.base import TransformerMixin as _SkTransformerMixin
+
+    class EstimatorMixin(_SkTransformerMixin, _SkBaseEstimator):  # type: ignore[misc]
+        """scikit-learn's BaseEstimator (parameters, clone, repr, tags) plus ``save``."""
+
+        save = _ParamsMixin.save
+
+        def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+            tags = super().__sklearn_tags__()
+            tags.input_tags.positive_only = True  # NMF: nonnegative data
+            tags.input_tags.sparse = True  # scipy.sparse accepted (β = 1)
+            return tags
+
+except ImportError:  # pragma: no cover - exercised without scikit-learn
+    EstimatorMixin = _ParamsMixin  # type: ignore[misc,assignment]
 
 
 def _same(a: Any, b: Any) -> bool:

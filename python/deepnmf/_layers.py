@@ -30,7 +30,8 @@ def check_ranks(ranks: Any, shape: tuple[int, int]) -> list[int]:
     rs = [int(r) for r in rs]
     m, n = shape
     if rs[0] > min(m, n):
-        raise ValueError(f"the first rank {rs[0]} exceeds min(m, n) = {min(m, n)} of X {shape}")
+        raise ValueError(f"the first rank {rs[0]} exceeds min(m, n) = {min(m, n)} of X with {m} "
+                         f"sample(s) and {n} feature(s) (n_samples = {m}, n_features = {n})")
     if any(b >= a for a, b in zip(rs, rs[1:])):
         warnings.warn(
             f"ranks {rs} are not strictly decreasing; the deep model assumes r1 > r2 > ...",

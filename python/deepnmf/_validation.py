@@ -60,27 +60,40 @@ def resolve_n_threads(n_threads: Any) -> int:
 
 def as_float_array(a: Any, name: str, *, dtype: Any = None) -> np.ndarray:
     """`a` as a 2-D C-ordered float32/float64 array, copying only when it must (another dtype,
-    another layout). float32 stays float32; integers and booleans become float64."""
+    another layout). float32 stays float32; integers, booleans and object arrays of numbers
+    become float64. Messages follow scikit-learn's wording where it has one."""
     if hasattr(a, "toarray") and not isinstance(a, np.ndarray):
         raise TypeError(f"{name}: sparse input is not supported here; pass a dense array")
     arr = np.asarray(a)
-    if arr.dtype == object or np.iscomplexobj(arr):
-        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}; NMF needs "
+                         "real nonnegative data")
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except ValueError as exc:  # e.g. a string that is not a number
+            raise ValueError(f"{name} must hold real numbers: {exc}") from None
+        except TypeError as exc:  # e.g. a dict: NumPy's own wording, as scikit-learn
+            raise TypeError(f"{name} must hold real numbers: {exc}") from None
     if dtype is None:
         dtype = arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array, got {arr.ndim} dimension(s) {arr.shape}")
+        raise ValueError(f"Expected a 2-D array for {name}, got {arr.ndim} dimension(s) "
+                         f"{arr.shape}. Reshape your data either using array.reshape(-1, 1) if "
+                         "it has a single feature or array.reshape(1, -1) if it is a single sample.")
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
 def check_nonnegative(a: np.ndarray, name: str) -> None:
     if a.size == 0:
-        raise ValueError(f"{name} is empty (shape {a.shape}); nothing to factorize")
+        raise ValueError(f"Found array with 0 sample(s) or 0 feature(s) (shape={a.shape}) while "
+                         f"a minimum of 1 is required: {name} is empty; nothing to factorize")
     if not np.isfinite(a).all():
         raise ValueError(f"{name} contains NaN or infinity; clean the data first")
     if (a < 0).any():
         raise ValueError(
-            f"{name} has negative entries (min {a.min():.3g}); NMF needs nonnegative data"
+            f"Negative values in data passed to deepnmf: {name} has negative entries "
+            f"(min {a.min():.3g}); NMF needs nonnegative data"
         )
 
 

@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from ._base import ConvergenceWarning, EstimatorMixin, progress_bar, warn_interrupted
+from ._base import (
+    ConvergenceWarning,
+    EstimatorMixin,
+    NotFittedError,
+    progress_bar,
+    warn_interrupted,
+)
 from ._data import DenseData, check_input
 from ._layers import check_ranks, normalize_rows, product
 from ._validation import (
@@ -59,10 +65,12 @@ class _LayeredMixin:
     # ------------------------------------------------------------ new data
     def _new_rows(self, X: Any):
         if not hasattr(self, "H_"):
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call "
+                                 "fit first")
         data, scale = check_input(X, self.beta_)
         if data.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {data.shape[1]} columns, the model was fit on {self.n_features_in_}")
+            raise ValueError(f"X has {data.shape[1]} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input")
         return data, scale
 
     @staticmethod
@@ -91,7 +99,8 @@ class _LayeredMixin:
 
     def _check_layer(self, layer: int) -> None:
         if not hasattr(self, "H_"):
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call "
+                                 "fit first")
         L = len(self.H_)
         if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 1 <= layer <= L:
             raise ValueError(f"layer must be an integer in 1..{L}, got {layer!r}")
@@ -114,7 +123,9 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
     ----------
     W_, H_ : lists of ndarrays
         Wℓ (m×rℓ) and Hℓ (rℓ×r_{ℓ−1}), rows of every Hℓ summing to one.
-    n_iter_ : list of int
+    n_iter_ : int
+        The largest number of iterations run by a layer.
+    n_iter_per_layer_ : list of int
         Iterations run per layer.
     loss_history_ : list of ndarrays
         Per layer, Dβ(W_{ℓ−1}, Wℓ Hℓ) over its iterations.
@@ -146,8 +157,10 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
     def fit(self, X: Any, y: Any = None) -> MultilayerNMF:
         """Fit the layers one after the other."""
         beta = check_beta(self.beta)
-        first, _ = check_input(X, beta)  # validates (dense or sparse) before any work
+        first, scale = check_input(X, beta)  # validates (dense or sparse) before any work
         ranks = check_ranks(self.ranks, first.shape)
+        # the validated matrix, in the caller's units (layer 1's BetaNMF rescales on its own)
+        X = first.matrix if scale == 1.0 else first.matrix / scale
         rng = np.random.default_rng(self.random_state)
         Ws: list[np.ndarray] = []
         Hs: list[np.ndarray] = []
@@ -177,7 +190,8 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                               f"before stagnating (tol={self.tol:g})", ConvergenceWarning, stacklevel=2)
             Y = W
         self.W_, self.H_ = Ws, Hs
-        self.n_iter_ = iters
+        self.n_iter_ = int(max(iters))  # scikit-learn's convention: one int
+        self.n_iter_per_layer_ = iters
         self.loss_history_ = histories
         self.errors_ = np.asarray(errors)
         self.ranks_ = ranks

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import ConvergenceWarning, EstimatorMixin, warn_interrupted
+from ._base import ConvergenceWarning, EstimatorMixin, NotFittedError, warn_interrupted
 from ._data import check_input
 from ._init import INITS, initialize
 from ._validation import (
@@ -22,6 +22,14 @@ from ._validation import (
 
 #: Window (in iterations) over which the stopping rule measures the relative decrease.
 STAGNATION_WINDOW = 10
+
+
+def rank_message(r: int, m: int, n: int) -> str:
+    """The error for a rank the data does not allow (scikit-learn's wording for 1 sample or 1
+    feature)."""
+    return (f"n_components={r} exceeds min(m, n) = {min(m, n)} of X with {m} sample(s) and "
+            f"{n} feature(s) (n_samples = {m}, n_features = {n}): a rank above that is never "
+            "needed for an exact factorization")
 
 
 def stagnated(losses: list[float], tol: float, window: int = STAGNATION_WINDOW) -> bool:
@@ -123,8 +131,7 @@ class BetaNMF(EstimatorMixin):
         nt = resolve_n_threads(self.n_threads)
         m, n = data.shape
         if r > min(m, n) and not self._overcomplete_ok:
-            raise ValueError(f"n_components={r} exceeds min(m, n) = {min(m, n)} of X {X.shape}: "
-                             "a rank above that is never needed for an exact factorization")
+            raise ValueError(rank_message(r, m, n))
         if self.init == "custom":
             if W0 is None or H0 is None:
                 raise ValueError("init='custom' needs W and H passed to fit()")
@@ -187,7 +194,8 @@ class BetaNMF(EstimatorMixin):
         self._check_fitted()
         data, scale = check_input(X, self.beta_)
         if data.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {data.shape[1]} columns, the model was fit on {self.n_features_in_}")
+            raise ValueError(f"X has {data.shape[1]} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input")
         H = np.ascontiguousarray(self.components_, dtype=data.dtype)
         nt = resolve_n_threads(self.n_threads)
         avg = np.sqrt(max(data.mean(), np.finfo(data.dtype).eps) / self.n_components_)
@@ -215,4 +223,5 @@ class BetaNMF(EstimatorMixin):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "components_"):
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call "
+                                 "fit first")

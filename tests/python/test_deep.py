@@ -234,7 +234,7 @@ def test_multilayer_transform_and_score():
     Ws = ml.transform_layers(X)
     assert [w.shape for w in Ws] == [(20, 3), (20, 2)]
     assert ml.score(X) <= 0
-    with pytest.raises(ValueError, match="columns"):
+    with pytest.raises(ValueError, match="features"):
         ml.transform(X[:, :5])
 
 

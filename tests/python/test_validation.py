@@ -37,8 +37,14 @@ def test_nan_and_inf(make, value):
     bad(X, "NaN or infinity", make)
 
 
-@pytest.mark.parametrize("X", [GOOD.astype(complex), GOOD.astype(object)])
-def test_complex_and_object(X):
+def test_complex_rejected():
+    bad(GOOD.astype(complex), "Complex data not supported")
+
+
+def test_object_dtype_converted_when_numeric_else_rejected():
+    BetaNMF(2, max_iter=3, tol=0).fit(GOOD.astype(object))  # numbers in an object array: fine
+    X = GOOD.astype(object)
+    X[0, 0] = "a"
     bad(X, "real numbers")
 
 
