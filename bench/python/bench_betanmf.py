@@ -10,10 +10,10 @@ medians over repeats; compare ratios, not absolute times across runs.
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numpy as np
+from _timing import median_time
 from threadpoolctl import threadpool_limits
 
 import deepnmf
@@ -28,13 +28,6 @@ def numpy_kl_mu(X, W, H, iters):
     return W, H
 
 
-def median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def main() -> None:

@@ -10,9 +10,8 @@ Both start from the same multilayer initialization; times are medians over repea
 from __future__ import annotations
 
 import argparse
-import time
 
-import numpy as np
+from _timing import median_time
 
 import deepnmf
 from deepnmf import BetaNMF, DeepNMF, MultilayerNMF
@@ -21,13 +20,6 @@ from deepnmf.datasets import load_cbcl_faces
 RANKS = [80, 40, 20]
 
 
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def main() -> None:

@@ -8,24 +8,15 @@ same process.
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from _timing import median_time
 from threadpoolctl import threadpool_limits
 
 import deepnmf
-
-
-def median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def main() -> None:

@@ -17,23 +17,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
+from _timing import median_time
 from threadpoolctl import threadpool_limits
 
 import deepnmf
 from deepnmf.datasets import load_cbcl_faces
-
-
-def median_time(fn, repeats=5):
-    fn()
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
 
 
 def gemm_peak(n=2048):

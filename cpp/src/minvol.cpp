@@ -29,6 +29,41 @@ inline std::pair<double, double> wstep_entry(double wt, double R, double T, doub
   return {w, D > 0.0 ? -w / D : 0.0};
 }
 
+/// One column of a W-step: the multiplier μ with Σ_i max(w_i(μ), ε) = 1, where entry(i, μ)
+/// returns {w_i(μ), dw_i/dμ} (w decreasing in μ), solved by safeguarded Newton from `start` on
+/// (lo, ∞); then writes the floored column into W(·, k), rescaling the entries above the floor
+/// so it sums to one to the last bits. Returns the root (μ and iterations).
+template <class Entry>
+Root solve_column(Entry&& entry, Index m, double start, double lo, double scale, MatD& W, Index k) {
+  const double eps = std::numeric_limits<double>::epsilon();
+  auto F = [&](double mu) {  // 1 − Σ max(w_i(μ), ε): increasing in μ
+    double s = 0.0, ds = 0.0;
+    for (Index i = 0; i < m; ++i) {
+      auto [w, dw] = entry(i, mu);
+      if (w > eps) {
+        s += w;
+        ds += dw;
+      } else {
+        s += eps;
+      }
+    }
+    return std::pair<double, double>{1.0 - s, -ds};
+  };
+  const Root root = solve_increasing(F, start, lo, kInf, scale, 4 * eps, 4 * eps);
+  double total = 0.0, floored = 0.0;
+  for (Index i = 0; i < m; ++i) {
+    W(i, k) = std::max(entry(i, root.x).first, eps);
+    total += W(i, k);
+    if (W(i, k) <= eps) floored += W(i, k);
+  }
+  if (total - floored > 0.0) {
+    const double sc = (1.0 - floored) / (total - floored);
+    for (Index i = 0; i < m; ++i)
+      if (W(i, k) > eps) W(i, k) = std::max(eps, W(i, k) * sc);
+  }
+  return root;
+}
+
 }  // namespace
 
 template <class T>
@@ -88,7 +123,6 @@ MinvolBlock minvol_block(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef
 
 int minvol_wstep(const MinvolBlock& blk, const MatD& V, VecD& mu, MatD& W) {
   const Index m = blk.W_tilde.rows(), r = blk.W_tilde.cols();
-  const double eps = std::numeric_limits<double>::epsilon();
   W.resize(m, r);
   int worst = 0;
   for (Index k = 0; k < r; ++k) {
@@ -98,38 +132,15 @@ int minvol_wstep(const MinvolBlock& blk, const MatD& V, VecD& mu, MatD& W) {
     double lo = -kInf;
     for (Index i = 0; i < m; ++i)
       if (blk.T(i, k) <= 0.0 && blk.R(i, k) > 0.0) lo = std::max(lo, -C[i]);
-    // F(μ) = 1 − Σ max(w_i(μ), ε): increasing; its root makes the column sum to one.
-    auto F = [&](double muk) {
-      double s = 0.0, ds = 0.0;
-      for (Index i = 0; i < m; ++i) {
-        auto [w, dw] = wstep_entry(blk.W_tilde(i, k), blk.R(i, k), blk.T(i, k), blk.S(i, k), C[i] + muk);
-        if (w > eps) {
-          s += w;
-          ds += dw;
-        } else {
-          s += eps;
-        }
-      }
-      return std::pair<double, double>{1.0 - s, -ds};
+    auto entry = [&](Index i, double muk) {
+      return wstep_entry(blk.W_tilde(i, k), blk.R(i, k), blk.T(i, k), blk.S(i, k), C[i] + muk);
     };
     double start = mu[k];
     if (!(start > lo)) start = lo + std::max(1.0, std::abs(lo));
     const double scale = std::max({1.0, blk.c.cwiseAbs().maxCoeff(), C.cwiseAbs().maxCoeff()});
-    const Root root = solve_increasing(F, start, lo, kInf, scale, 4 * eps, 4 * eps);
+    const Root root = solve_column(entry, m, start, lo, scale, W, k);
     mu[k] = root.x;
     worst = std::max(worst, root.iterations);
-    double total = 0.0, floored = 0.0;
-    for (Index i = 0; i < m; ++i) {
-      const double w = wstep_entry(blk.W_tilde(i, k), blk.R(i, k), blk.T(i, k), blk.S(i, k), C[i] + root.x).first;
-      W(i, k) = std::max(w, eps);
-      total += W(i, k);
-      if (W(i, k) <= eps) floored += W(i, k);
-    }
-    // remove the last rounding: the column sums to one to the last bits
-    const double scale_free = (1.0 - floored) / (total - floored);
-    if (total - floored > 0.0)
-      for (Index i = 0; i < m; ++i)
-        if (W(i, k) > eps) W(i, k) = std::max(eps, W(i, k) * scale_free);
   }
   return worst;
 }
@@ -161,34 +172,10 @@ int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const
       const double dpsi = b / w + ai * w + lam_eff;
       return std::pair<double, double>{w, dpsi > 0.0 ? -w / dpsi : 0.0};
     };
-    auto F = [&](double muk) {
-      double s = 0.0, ds = 0.0;
-      for (Index i = 0; i < m; ++i) {
-        auto [w, dw] = entry(i, muk);
-        if (w > eps) {
-          s += w;
-          ds += dw;
-        } else {
-          s += eps;
-        }
-      }
-      return std::pair<double, double>{1.0 - s, -ds};
-    };
     const double scale = std::max({1.0, blk.c.cwiseAbs().maxCoeff(), e.col(k).cwiseAbs().maxCoeff()});
-    const Root root = solve_increasing(F, mu[k], -kInf, kInf, scale, 4 * eps, 4 * eps);
+    const Root root = solve_column(entry, m, mu[k], -kInf, scale, W, k);
     mu[k] = root.x;
     worst = std::max(worst, root.iterations);
-    double total = 0.0, floored = 0.0;
-    for (Index i = 0; i < m; ++i) {
-      W(i, k) = std::max(entry(i, root.x).first, eps);
-      total += W(i, k);
-      if (W(i, k) <= eps) floored += W(i, k);
-    }
-    if (total - floored > 0.0) {
-      const double sc = (1.0 - floored) / (total - floored);
-      for (Index i = 0; i < m; ++i)
-        if (W(i, k) > eps) W(i, k) = std::max(eps, W(i, k) * sc);
-    }
   }
   return worst;
 }
