@@ -302,3 +302,9 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
         """Fit, and return W1."""
         return self.fit(X).W_[0]
+
+    def transform_layers(self, X: Any) -> list[np.ndarray]:
+        """Not available yet for the min-vol model (new rows would need the column-normalized W
+        blocks solved with H fixed); fit on the data you want to encode instead."""
+        raise NotImplementedError("MinVolDeepNMF.transform is not implemented yet; fit the model "
+                                  "on the rows you want to encode")
