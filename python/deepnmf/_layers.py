@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -65,6 +64,23 @@ def normalize_rows(W: np.ndarray, H: np.ndarray) -> None:
             np.maximum(row, eps, out=row)
 
 
-def layer_data(X: np.ndarray, W: Sequence[np.ndarray], layer: int) -> np.ndarray:
-    """W_{ℓ−1} with W_0 = X (layer counted from 0)."""
-    return X if layer == 0 else W[layer - 1]
+def explicit_factors(init: Any, ranks: list[int], shape: tuple[int, int],
+                     dtype: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Validated copies of explicit initial factors ``init = (W_list, H_list)``: Wℓ of shape
+    m×rℓ, Hℓ of shape rℓ×r_{ℓ−1} (r0 = n), nonnegative, in the data's dtype, floored at ε."""
+    from ._validation import check_factor
+
+    try:
+        Ws, Hs = init
+    except (TypeError, ValueError):
+        raise ValueError("init must be 'multilayer' or a pair (W_list, H_list)") from None
+    if len(Ws) != len(ranks) or len(Hs) != len(ranks):
+        raise ValueError(f"init has {len(Ws)} W and {len(Hs)} H factors for {len(ranks)} layers")
+    m, prev = shape
+    eps = np.finfo(dtype).eps
+    W_list, H_list = [], []
+    for layer, (r, W, H) in enumerate(zip(ranks, Ws, Hs), start=1):
+        W_list.append(np.maximum(check_factor(W, f"init W{layer}", (m, r), dtype), eps))
+        H_list.append(np.maximum(check_factor(H, f"init H{layer}", (r, prev), dtype), eps))
+        prev = r
+    return W_list, H_list

@@ -153,7 +153,7 @@ def unit_scale(X: Any) -> float:
     the same problem; a power of two makes the scaling exact. Entries below 2^-1074 after
     scaling become 0 (data spanning more than ~600 orders of magnitude).
     """
-    mx = float(X.max()) if not hasattr(X, "nnz") else float(X.max())
+    mx = float(X.max())
     if mx == 0.0 or (2.0 ** -SAFE_MAX_LOG2 <= mx <= 2.0 ** SAFE_MAX_LOG2):
         return 1.0
     return float(2.0 ** (-np.frexp(mx)[1]))

@@ -22,10 +22,9 @@ from ._base import (
     warn_interrupted,
 )
 from ._data import DenseData, check_input
-from ._layers import check_ranks, normalize_rows, product
+from ._layers import check_ranks, explicit_factors, normalize_rows, product
 from ._validation import (
     check_beta,
-    check_factor,
     check_positive_int,
     check_tol,
     resolve_n_threads,
@@ -157,15 +156,18 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
     def fit(self, X: Any, y: Any = None) -> MultilayerNMF:
         """Fit the layers one after the other."""
         beta = check_beta(self.beta)
-        first, scale = check_input(X, beta)  # validates (dense or sparse) before any work
+        return self._fit_validated(check_input(X, beta), beta)
+
+    def _fit_validated(self, validated: tuple, beta: float) -> MultilayerNMF:
+        """The fit on (data, scale) from check_input: X is validated (and, if sparse, converted
+        to CSR/CSC) once, by whoever calls — also when DeepNMF uses this as its initialization."""
+        first, scale = validated
         ranks = check_ranks(self.ranks, first.shape)
-        # the validated matrix, in the caller's units (layer 1's BetaNMF rescales on its own)
-        X = first.matrix if scale == 1.0 else first.matrix / scale
         rng = np.random.default_rng(self.random_state)
         Ws: list[np.ndarray] = []
         Hs: list[np.ndarray] = []
         histories, iters, errors = [], [], []
-        Y = X
+        Y: Any = first
         for layer, r in enumerate(ranks, start=1):
             # NNDSVD has only min(shape) singular pairs: a layer wider than its data (ranks
             # that do not decrease, warned about above) starts from random factors instead.
@@ -176,7 +178,10 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
             with warnings.catch_warnings():
                 # one warning for the whole model, below, names the layer
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(Y)
+                if layer == 1:
+                    model._fit(None, None, None, validated=(first, scale))
+                else:
+                    model.fit(Y)
             W, H = model.W_, model.H_
             normalize_rows(W, H)
             Ws.append(W)
@@ -314,30 +319,16 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         self.progress = progress
 
     # ------------------------------------------------------------ set-up
-    def _initial_factors(self, X: np.ndarray, ranks: list[int], beta: float):
+    def _initial_factors(self, data: Any, ranks: list[int], beta: float):
         if isinstance(self.init, str):
             if self.init != "multilayer":
                 raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
             ml = MultilayerNMF(ranks, beta=beta, init=self.layer_init,
                                max_iter=check_positive_int(self.init_iter, "init_iter"), tol=0,
-                               random_state=self.random_state, n_threads=self.n_threads).fit(X)
+                               random_state=self.random_state, n_threads=self.n_threads)
+            ml._fit_validated((data, 1.0), beta)  # data is already scaled: factors stay so
             return [w.copy() for w in ml.W_], [h.copy() for h in ml.H_], ml
-        try:
-            Ws, Hs = self.init
-        except (TypeError, ValueError):
-            raise ValueError("init must be 'multilayer' or a pair (W_list, H_list)") from None
-        if len(Ws) != len(ranks) or len(Hs) != len(ranks):
-            raise ValueError(f"init has {len(Ws)} W and {len(Hs)} H factors for {len(ranks)} layers")
-        m, n = X.shape
-        eps = np.finfo(X.dtype).eps
-        W_list, H_list = [], []  # explicit factors, in X's dtype
-        prev = n
-        for layer, (r, W, H) in enumerate(zip(ranks, Ws, Hs), start=1):
-            W = check_factor(W, f"init W{layer}", (m, r), X.dtype).copy()
-            H = check_factor(H, f"init H{layer}", (r, prev), X.dtype).copy()
-            W_list.append(np.maximum(W, eps, out=W))
-            H_list.append(np.maximum(H, eps, out=H))
-            prev = r
+        W_list, H_list = explicit_factors(self.init, ranks, data.shape, data.dtype)
         return W_list, H_list, None
 
     def _weights(self, losses: np.ndarray) -> np.ndarray:
@@ -362,12 +353,11 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         # copy): every Wℓ carries the scale (rows of Hℓ sum to one) and every Dℓ scales by
         # 2^(kβ); mapped back at the end
         data, scale = check_input(X, beta)
-        X = data.matrix
         ranks = check_ranks(self.ranks, data.shape)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
         nt = resolve_n_threads(self.n_threads)
-        W, H, init_model = self._initial_factors(X, ranks, beta)
+        W, H, init_model = self._initial_factors(data, ranks, beta)
         if scale != 1.0 and not isinstance(self.init, str):
             for w in W:
                 w *= scale

@@ -14,8 +14,8 @@ import numpy as np
 from . import _core
 from ._base import ConvergenceWarning, EstimatorMixin, warn_interrupted
 from ._data import DenseData, check_input
-from ._layers import check_ranks, product
-from ._validation import check_factor, check_positive_int, check_tol, resolve_n_threads
+from ._layers import check_ranks, explicit_factors, product
+from ._validation import check_positive_int, check_tol, resolve_n_threads
 from .deep import MultilayerNMF, _LayeredMixin
 from .nmf import stagnated
 
@@ -164,27 +164,17 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         self.verbose = verbose
         self.callback = callback
 
-    def _initial_factors(self, X: np.ndarray, ranks: list[int]):
+    def _initial_factors(self, data: Any, ranks: list[int]):
         if isinstance(self.init, str):
             if self.init != "multilayer":
                 raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
             ml = MultilayerNMF(ranks, beta=1.0, init=self.layer_init,
                                max_iter=check_positive_int(self.init_iter, "init_iter"), tol=0,
-                               random_state=self.random_state, n_threads=self.n_threads).fit(X)
+                               random_state=self.random_state, n_threads=self.n_threads)
+            ml._fit_validated((data, 1.0), 1.0)  # data is validated and scaled already
             Ws, Hs = [w.copy() for w in ml.W_], [h.copy() for h in ml.H_]
         else:
-            try:
-                W_in, H_in = self.init
-            except (TypeError, ValueError):
-                raise ValueError("init must be 'multilayer' or a pair (W_list, H_list)") from None
-            if len(W_in) != len(ranks) or len(H_in) != len(ranks):
-                raise ValueError(f"init has {len(W_in)} W and {len(H_in)} H for {len(ranks)} layers")
-            m, prev = X.shape
-            Ws, Hs = [], []
-            for l, (r, W, H) in enumerate(zip(ranks, W_in, H_in), start=1):
-                Ws.append(check_factor(W, f"init W{l}", (m, r), X.dtype).copy())
-                Hs.append(check_factor(H, f"init H{l}", (r, prev), X.dtype).copy())
-                prev = r
+            Ws, Hs = explicit_factors(self.init, ranks, data.shape, data.dtype)
         normalize_columns(Ws, Hs)
         self.init_factors_ = ([w.copy() for w in Ws], [h.copy() for h in Hs])
         return Ws, Hs
@@ -194,7 +184,6 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         # dense or scipy.sparse; data beyond 2^±300 is fit as 2^k X (exact): with the columns
         # of every Wℓ summing to one, H1 alone carries the scale (and D1 ∝ scale), undone below
         data, scale = check_input(X, 1.0)
-        X = data.matrix
         ranks = check_ranks(self.ranks, data.shape)
         L = len(ranks)
         max_iter = check_positive_int(self.max_iter, "max_iter")
@@ -211,7 +200,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
             raise ValueError(f"w_solver={self.w_solver!r}: use 'exact' or 'admm'")
         exact = self.w_solver == "exact"
         nt = resolve_n_threads(self.n_threads)
-        W, H = self._initial_factors(X, ranks)
+        W, H = self._initial_factors(data, ranks)
 
         def layer(l: int):
             return data if l == 0 else DenseData(W[l - 1])
@@ -240,7 +229,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
 
         data_hist, vol_hist, admm_iters = [D0], [V0], []
         self.W_, self.H_, self.weights_, self.alpha_ = W, H, lam, alpha
-        self.ranks_, self.n_features_in_, self.beta_ = ranks, X.shape[1], 1.0
+        self.ranks_, self.n_features_in_, self.beta_ = ranks, data.shape[1], 1.0
         self.admm_rejected_ = 0
         start = time.perf_counter()
         n_iter, stopped = 0, False

@@ -120,11 +120,13 @@ class BetaNMF(EstimatorMixin):
         """Fit, and return W (m×r) of the training data."""
         return self._fit(X, W, H)
 
-    def _fit(self, X: Any, W0: Any, H0: Any) -> np.ndarray:
+    def _fit(self, X: Any, W0: Any, H0: Any, validated: Any = None) -> np.ndarray:
+        """Fit; `validated` = (data, scale) from check_input when the caller (a layered model)
+        has validated X already — X is then not read, validated or copied again."""
         beta = check_beta(self.beta)
         # dense or scipy.sparse (β = 1); data beyond 2^±300 is fit as 2^k X (exact; one
         # copy) and the factors are mapped back below
-        data, scale = check_input(X, beta)
+        data, scale = validated if validated is not None else check_input(X, beta)
         r = check_rank(self.n_components)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)

@@ -133,3 +133,24 @@ def test_no_dense_temporary_for_a_matrix_that_cannot_be_dense():
     assert np.all(np.isfinite(m.W_)) and np.all(np.diff(m.loss_history_) <= 1e-12 * m.loss_history_[:-1])
     d = DeepNMF([3, 2], layer_init="random", init_iter=3, max_iter=3, tol=0, random_state=0).fit(X)
     assert np.all(np.isfinite(d.loss_history_))
+
+
+def test_data_validated_and_converted_once_per_fit(monkeypatch):
+    """DeepNMF → its MultilayerNMF init → layer 1's BetaNMF share one validated data object:
+    one CSR canonicalization and one CSC copy per fit, not three."""
+    import deepnmf._data as data_mod
+
+    built = []
+    original = data_mod.SparseData.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(data_mod.SparseData, "__init__", counting)
+    X, _, _ = problem(11)
+    DeepNMF([4, 2], init_iter=3, max_iter=2, tol=0).fit(X)
+    assert len(built) == 1
+    built.clear()
+    MinVolDeepNMF([4, 2], init_iter=3, max_iter=2).fit(X)
+    assert len(built) == 1
