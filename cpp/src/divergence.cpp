@@ -83,10 +83,7 @@ template double beta_divergence_wh<double>(const CMatRef<double>&, const CMatRef
 #define DEEPNMF_INSTANTIATE_SPARSE(T, I)                                                        \
   template double beta_divergence_wh_sparse<T, I>(const Compressed<T, I>&, const CMatRef<T>&,   \
                                                   const CMatRef<T>&, double, int);
-DEEPNMF_INSTANTIATE_SPARSE(float, std::int32_t)
-DEEPNMF_INSTANTIATE_SPARSE(float, std::int64_t)
-DEEPNMF_INSTANTIATE_SPARSE(double, std::int32_t)
-DEEPNMF_INSTANTIATE_SPARSE(double, std::int64_t)
+DEEPNMF_FOR_EACH_SPARSE_TYPE(DEEPNMF_INSTANTIATE_SPARSE)
 #undef DEEPNMF_INSTANTIATE_SPARSE
 
 }  // namespace deepnmf

@@ -118,10 +118,7 @@ DEEPNMF_INSTANTIATE(double)
                                     double, bool, int, bool);                                   \
   template double mu_w_sparse<T, I>(const Compressed<T, I>&, MatRef<T>, const CMatRef<T>&,      \
                                     double, int, bool);
-DEEPNMF_INSTANTIATE_SPARSE(float, std::int32_t)
-DEEPNMF_INSTANTIATE_SPARSE(float, std::int64_t)
-DEEPNMF_INSTANTIATE_SPARSE(double, std::int32_t)
-DEEPNMF_INSTANTIATE_SPARSE(double, std::int64_t)
+DEEPNMF_FOR_EACH_SPARSE_TYPE(DEEPNMF_INSTANTIATE_SPARSE)
 #undef DEEPNMF_INSTANTIATE_SPARSE
 
 }  // namespace deepnmf

@@ -45,3 +45,12 @@ auto row_ptr(M& a, Index i) -> decltype(a.data()) {
 }
 
 }  // namespace deepnmf
+
+/// Applies M(T, I) to every (value, index) type pair the sparse kernels are built for: float
+/// and double data with int32 and int64 indices (scipy.sparse uses either).
+#define DEEPNMF_FOR_EACH_SPARSE_TYPE(M) \
+  M(float, std::int32_t)                \
+  M(float, std::int64_t)                \
+  M(double, std::int32_t)               \
+  M(double, std::int64_t)
+
