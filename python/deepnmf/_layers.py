@@ -84,3 +84,31 @@ def explicit_factors(init: Any, ranks: list[int], shape: tuple[int, int],
         H_list.append(np.maximum(check_factor(H, f"init H{layer}", (r, prev), dtype), eps))
         prev = r
     return W_list, H_list
+
+
+def start_model(estimator: Any) -> Any:
+    """The fitted model a fit starts from, or None: the estimator itself when
+    ``warm_start=True`` and it has been fitted, else ``init`` when it is a fitted model (an
+    estimator of this library, e.g. from :func:`deepnmf.load`). An unfitted model as ``init``
+    is an error (note that scikit-learn's ``clone`` unfits estimators given as parameters:
+    under ``GridSearchCV`` pass ``warm_start`` or explicit factors instead)."""
+    if getattr(estimator, "warm_start", False) and hasattr(estimator, "H_"):
+        return estimator
+    init = estimator.init
+    if isinstance(init, (str, tuple, list)) or init is None:
+        return None
+    if hasattr(init, "H_"):
+        return init
+    if hasattr(init, "get_params"):
+        raise ValueError(f"init is a {type(init).__name__} that is not fitted: fit it first, or "
+                         "load a saved model with deepnmf.load(path)")
+    return None
+
+
+def model_factors(model: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(W_list, H_list) of a fitted model: the layers of a layered model, or the one layer of a
+    single-layer one."""
+    W, H = model.W_, model.H_
+    if isinstance(W, np.ndarray):
+        return [W], [H]
+    return list(W), list(H)

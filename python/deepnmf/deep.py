@@ -22,7 +22,14 @@ from ._base import (
     warn_interrupted,
 )
 from ._data import DenseData, check_input
-from ._layers import check_ranks, explicit_factors, normalize_rows, product
+from ._layers import (
+    check_ranks,
+    explicit_factors,
+    model_factors,
+    normalize_rows,
+    product,
+    start_model,
+)
 from ._validation import (
     check_beta,
     check_positive_int,
@@ -37,6 +44,7 @@ class _LayeredMixin:
 
     W_: list[np.ndarray]
     H_: list[np.ndarray]
+    weights_: np.ndarray  # λℓ (DeepNMF, MinVolDeepNMF)
     n_threads: Any
     beta_: float
     n_features_in_: int
@@ -96,6 +104,40 @@ class _LayeredMixin:
         w = getattr(self, "weights_", np.ones(len(errs)))
         return -float(np.dot(w, errs))
 
+    def _coupled_codes(self, X: Any) -> list[np.ndarray]:
+        """Minimize Σℓ λℓ Dβ(W_{ℓ−1}, Wℓ Hℓ) over the Wℓ of new rows (W0 = X), Hℓ and λℓ
+        (``weights_``) fixed, by the block updates of the W's."""
+        data, scale = self._new_rows(X)
+        nt = resolve_n_threads(self.n_threads)
+        Hs = [np.ascontiguousarray(h, dtype=data.dtype) for h in self.H_]
+        L = len(Hs)
+        lam = self.weights_ if scale == 1.0 else self.weights_ * scale ** -self.beta_
+        W: list[np.ndarray] = []
+        Y = data
+        for H in Hs:  # multilayer start: a few plain MU steps per layer
+            w = self._constant_start(Y.mean(), data.shape[0], H.shape[0], data.dtype)
+            for _ in range(10):
+                Y.mu_w(w, H, self.beta_, nt)
+            W.append(w)
+            Y = DenseData(w)
+
+        def layer(l: int):
+            return data if l == 0 else DenseData(W[l - 1])
+
+        objective: list[float] = []
+        for _ in range(check_positive_int(self.max_iter, "max_iter")):
+            for l in range(L):
+                if l < L - 1:
+                    W_bar = product(W[l + 1], Hs[l + 1], nt)
+                    layer(l).coupled_w(W[l], Hs[l], W_bar, float(lam[l + 1] / lam[l]), self.beta_, nt)
+                else:
+                    layer(l).mu_w(W[l], Hs[l], self.beta_, nt)
+            objective.append(sum(float(lam[l]) * layer(l).divergence(W[l], Hs[l], self.beta_, nt)
+                                 for l in range(L)))
+            if self.tol > 0 and stagnated(objective, self.tol):
+                break
+        return [w / scale for w in W] if scale != 1.0 else W
+
     def _check_layer(self, layer: int) -> None:
         if not hasattr(self, "H_"):
             raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call "
@@ -114,9 +156,13 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
     ----------
     ranks : sequence of int
         r1 > r2 > … > rL.
-    beta, init, max_iter, tol, random_state, n_threads, verbose
+    beta, init, max_iter, tol, random_state, n_threads, verbose, progress
         As :class:`BetaNMF`, applied to every layer (``max_iter`` and ``tol`` per layer: each
-        layer stops on its own stagnation).
+        layer stops on its own stagnation; one progress bar per layer). ``init`` may also be a
+        fitted layered model with the same ranks (e.g. from :func:`deepnmf.load`): every
+        layer then starts from its Wℓ and Hℓ.
+    warm_start : bool, default False
+        When True and the model is fitted, ``fit`` starts every layer from the current Wℓ, Hℓ.
 
     Attributes
     ----------
@@ -143,6 +189,8 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         random_state: Any = None,
         n_threads: int | None = None,
         verbose: int = 0,
+        warm_start: bool = False,
+        progress: bool = False,
     ) -> None:
         self.ranks = ranks
         self.beta = beta
@@ -152,6 +200,8 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         self.random_state = random_state
         self.n_threads = n_threads
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.progress = progress
 
     def fit(self, X: Any, y: Any = None) -> MultilayerNMF:
         """Fit the layers one after the other."""
@@ -164,6 +214,12 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         first, scale = validated
         ranks = check_ranks(self.ranks, first.shape)
         rng = np.random.default_rng(self.random_state)
+        source = start_model(self)
+        if source is not None:
+            W_start, H_start = model_factors(source)
+            if len(W_start) != len(ranks):
+                raise ValueError(f"the initial model has {len(W_start)} layers, ranks has "
+                                 f"{len(ranks)}")
         Ws: list[np.ndarray] = []
         Hs: list[np.ndarray] = []
         histories, iters, errors = [], [], []
@@ -172,16 +228,20 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
             # NNDSVD has only min(shape) singular pairs: a layer wider than its data (ranks
             # that do not decrease, warned about above) starts from random factors instead.
             init = self.init if r <= min(Y.shape) else "random"
+            W0 = H0 = None
+            if source is not None:
+                init, W0, H0 = "custom", W_start[layer - 1], H_start[layer - 1]
             model = BetaNMF(r, beta=beta, init=init, max_iter=self.max_iter, tol=self.tol,
-                            random_state=rng, n_threads=self.n_threads, verbose=self.verbose)
+                            random_state=rng, n_threads=self.n_threads, verbose=self.verbose,
+                            progress=self.progress)
             model._overcomplete_ok = layer > 1  # increasing ranks: warned about, allowed
             with warnings.catch_warnings():
                 # one warning for the whole model, below, names the layer
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 if layer == 1:
-                    model._fit(None, None, None, validated=(first, scale))
+                    model._fit(None, W0, H0, validated=(first, scale))
                 else:
-                    model.fit(Y)
+                    model.fit(Y, W=W0, H=H0)
             W, H = model.W_, model.H_
             normalize_rows(W, H)
             Ws.append(W)
@@ -249,10 +309,13 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
     weights : 'auto' or sequence of L positive floats
         λℓ. 'auto': λℓ = 1 / Dβ(W_{ℓ−1}⁽⁰⁾, Wℓ⁽⁰⁾ Hℓ⁽⁰⁾) at the initial factors, so every
         term of F starts at one (paper Section 4.1).
-    init : 'multilayer' or (W_list, H_list)
+    init : 'multilayer', (W_list, H_list) or a fitted model
         'multilayer': :class:`MultilayerNMF` with ``init_iter`` iterations per layer (the paper
         uses 500 for CBCL). Explicit factors are used as given (floored at ε); rows of Hℓ that
-        do not sum to one are brought onto the constraint by the first H-update.
+        do not sum to one are brought onto the constraint by the first H-update. A fitted
+        layered model with the same ranks (e.g. ``deepnmf.load(path)``) gives its Wℓ, Hℓ —
+        and, when ``weights='auto'`` and it has them, its λℓ, so that fitting k iterations
+        and then k more from the saved model is the same as fitting 2k.
     layer_init : str, default 'nndsvda'
         Initialization of each layer of the multilayer init (see :class:`BetaNMF`).
     init_iter : int, default 200
@@ -268,6 +331,9 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         (``W_``, ``H_``, ``loss_history_`` so far); returning True stops the fit.
     progress : bool, default False
         Show a tqdm progress bar over the outer iterations (tqdm is optional).
+    warm_start : bool, default False
+        When True and the model is fitted, ``fit`` continues from the current factors (and λℓ)
+        instead of initializing, as ``init=self`` would.
 
     Attributes
     ----------
@@ -303,6 +369,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         verbose: int = 0,
         callback: Callable[[DeepNMF, int], Any] | None = None,
         progress: bool = False,
+        warm_start: bool = False,
     ) -> None:
         self.ranks = ranks
         self.beta = beta
@@ -317,22 +384,33 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         self.verbose = verbose
         self.callback = callback
         self.progress = progress
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------ set-up
     def _initial_factors(self, data: Any, ranks: list[int], beta: float):
+        source = start_model(self)
+        if source is not None:
+            W_list, H_list = explicit_factors(model_factors(source), ranks, data.shape, data.dtype)
+            return W_list, H_list, None
         if isinstance(self.init, str):
             if self.init != "multilayer":
                 raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
             ml = MultilayerNMF(ranks, beta=beta, init=self.layer_init,
                                max_iter=check_positive_int(self.init_iter, "init_iter"), tol=0,
-                               random_state=self.random_state, n_threads=self.n_threads)
+                               random_state=self.random_state, n_threads=self.n_threads,
+                               progress=self.progress)
             ml._fit_validated((data, 1.0), beta)  # data is already scaled: factors stay so
             return [w.copy() for w in ml.W_], [h.copy() for h in ml.H_], ml
         W_list, H_list = explicit_factors(self.init, ranks, data.shape, data.dtype)
         return W_list, H_list, None
 
-    def _weights(self, losses: np.ndarray) -> np.ndarray:
+    def _weights(self, losses: np.ndarray, source: Any = None) -> np.ndarray:
         L = len(losses)
+        if isinstance(self.weights, str) and self.weights == "auto" and source is not None \
+                and getattr(source, "weights_", None) is not None:
+            w = np.array(source.weights_, dtype=np.float64).reshape(-1)  # continue the same F
+            if w.shape == (L,):
+                return w
         if isinstance(self.weights, str):
             if self.weights != "auto":
                 raise ValueError(f"weights={self.weights!r}: use 'auto' or {L} positive numbers")
@@ -357,8 +435,9 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
         nt = resolve_n_threads(self.n_threads)
+        lam_source = start_model(self)  # read before W_ is replaced (warm_start)
         W, H, init_model = self._initial_factors(data, ranks, beta)
-        if scale != 1.0 and not isinstance(self.init, str):
+        if scale != 1.0 and (not isinstance(self.init, str) or lam_source is not None):
             for w in W:
                 w *= scale
         L = len(ranks)
@@ -370,7 +449,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             return layer(l).divergence(W[l], H[l], beta, nt)
 
         losses0 = np.array([layer_loss(l) for l in range(L)])
-        lam = self._weights(losses0)
+        lam = self._weights(losses0, lam_source)
         history = [losses0]
 
         self.W_, self.H_, self.weights_ = W, H, lam
@@ -467,36 +546,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         (each Wℓ fit to W_{ℓ−1} alone), then runs ``max_iter`` sweeps or until the objective
         stagnates (``tol``). For β ∈ [1, 2] the problem in the W's is convex: the training
         rows get back the fitted Wℓ (to the fit's convergence)."""
-        data, scale = self._new_rows(X)
-        nt = resolve_n_threads(self.n_threads)
-        Hs = [np.ascontiguousarray(h, dtype=data.dtype) for h in self.H_]
-        L = len(Hs)
-        lam = self.weights_ if scale == 1.0 else self.weights_ * scale ** -self.beta_
-        W: list[np.ndarray] = []
-        Y = data
-        for H in Hs:  # multilayer start: a few plain MU steps per layer
-            w = self._constant_start(Y.mean(), data.shape[0], H.shape[0], data.dtype)
-            for _ in range(10):
-                Y.mu_w(w, H, self.beta_, nt)
-            W.append(w)
-            Y = DenseData(w)
-
-        def layer(l: int):
-            return data if l == 0 else DenseData(W[l - 1])
-
-        objective: list[float] = []
-        for _ in range(check_positive_int(self.max_iter, "max_iter")):
-            for l in range(L):
-                if l < L - 1:
-                    W_bar = product(W[l + 1], Hs[l + 1], nt)
-                    layer(l).coupled_w(W[l], Hs[l], W_bar, float(lam[l + 1] / lam[l]), self.beta_, nt)
-                else:
-                    layer(l).mu_w(W[l], Hs[l], self.beta_, nt)
-            objective.append(sum(float(lam[l]) * layer(l).divergence(W[l], Hs[l], self.beta_, nt)
-                                 for l in range(L)))
-            if self.tol > 0 and stagnated(objective, self.tol):
-                break
-        return [w / scale for w in W] if scale != 1.0 else W
+        return self._coupled_codes(X)
 
     @property
     def objective_history_(self) -> np.ndarray:

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._base import ConvergenceWarning, EstimatorMixin, warn_interrupted
+from ._base import ConvergenceWarning, EstimatorMixin, progress_bar, warn_interrupted
 from ._data import DenseData, check_input
-from ._layers import check_ranks, explicit_factors, product
+from ._layers import check_ranks, explicit_factors, model_factors, product, start_model
 from ._validation import check_positive_int, check_tol, resolve_n_threads
 from .deep import MultilayerNMF, _LayeredMixin
 from .nmf import stagnated
@@ -89,14 +89,16 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         ... or after this many iterations.
     weights : 'auto' or sequence
         λℓ; 'auto' is 1 / D(W_{ℓ−1}⁽⁰⁾, Wℓ⁽⁰⁾ Hℓ⁽⁰⁾).
-    init : 'multilayer' or (W_list, H_list)
+    init : 'multilayer', (W_list, H_list) or a fitted model
         Multilayer KL-NMF (``init_iter`` iterations per layer, ``layer_init`` start), then each
         layer rescaled so the columns of Wℓ sum to one (products unchanged). Explicit factors
-        are rescaled the same way.
+        are rescaled the same way. A fitted layered model with the same ranks (e.g.
+        ``deepnmf.load(path)``) gives its Wℓ, Hℓ and, when it is a MinVolDeepNMF and
+        ``weights='auto'`` / ``alpha=None``, its λℓ and αℓ (the same objective continues).
     max_iter : int, default 300
     tol : float, default 0
         Stop when F decreased by less than ``tol`` relative over 10 iterations (0: never).
-    random_state, n_threads, verbose, callback
+    random_state, n_threads, verbose, callback, progress, warm_start
         As :class:`DeepNMF`.
 
     Attributes
@@ -143,6 +145,8 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         n_threads: int | None = None,
         verbose: int = 0,
         callback: Callable[[MinVolDeepNMF, int], Any] | None = None,
+        progress: bool = False,
+        warm_start: bool = False,
     ) -> None:
         self.ranks = ranks
         self.alpha = alpha
@@ -163,14 +167,19 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         self.n_threads = n_threads
         self.verbose = verbose
         self.callback = callback
+        self.progress = progress
+        self.warm_start = warm_start
 
-    def _initial_factors(self, data: Any, ranks: list[int]):
-        if isinstance(self.init, str):
+    def _initial_factors(self, data: Any, ranks: list[int], source: Any):
+        if source is not None:
+            Ws, Hs = explicit_factors(model_factors(source), ranks, data.shape, data.dtype)
+        elif isinstance(self.init, str):
             if self.init != "multilayer":
                 raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
             ml = MultilayerNMF(ranks, beta=1.0, init=self.layer_init,
                                max_iter=check_positive_int(self.init_iter, "init_iter"), tol=0,
-                               random_state=self.random_state, n_threads=self.n_threads)
+                               random_state=self.random_state, n_threads=self.n_threads,
+                               progress=self.progress)
             ml._fit_validated((data, 1.0), 1.0)  # data is validated and scaled already
             Ws, Hs = [w.copy() for w in ml.W_], [h.copy() for h in ml.H_]
         else:
@@ -200,7 +209,11 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
             raise ValueError(f"w_solver={self.w_solver!r}: use 'exact' or 'admm'")
         exact = self.w_solver == "exact"
         nt = resolve_n_threads(self.n_threads)
-        W, H = self._initial_factors(data, ranks)
+        source = start_model(self)  # before W_ is replaced (warm_start)
+        W, H = self._initial_factors(data, ranks, source)
+        if scale != 1.0 and source is not None:  # the scaled data's H1 carries the scale
+            H[0] *= scale
+        continued = isinstance(source, MinVolDeepNMF)
 
         def layer(l: int):
             return data if l == 0 else DenseData(W[l - 1])
@@ -212,7 +225,10 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
             return np.array([_core.logdet_gram(w, delta) for w in W])
 
         D0, V0 = data_terms(), volumes()
-        if isinstance(self.weights, str):
+        if continued and isinstance(self.weights, str) and self.weights == "auto":
+            lam = np.array(source.weights_, dtype=np.float64)  # continue the same objective
+            lam[0] /= scale
+        elif isinstance(self.weights, str):
             if self.weights != "auto":
                 raise ValueError(f"weights={self.weights!r}: use 'auto' or {L} positive numbers")
             if not np.all(D0 > 0):
@@ -223,6 +239,8 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
             lam[0] /= scale  # D1 of the scaled data is scale × D1: same problem
         if self.alpha is not None:
             alpha = _per_layer(self.alpha, L, "alpha", allow_zero=True)
+        elif continued:
+            alpha = np.array(source.alpha_, dtype=np.float64)
         else:
             at = _per_layer(self.alpha_tilde, L, "alpha_tilde", allow_zero=True)
             alpha = at * lam * D0 / np.maximum(np.abs(V0), np.finfo(float).tiny)
@@ -233,6 +251,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         self.admm_rejected_ = 0
         start = time.perf_counter()
         n_iter, stopped = 0, False
+        bar = progress_bar(self.progress, max_iter, "MinVolDeepNMF")
         try:
             for n_iter in range(1, max_iter + 1):
                 its = []
@@ -251,6 +270,8 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
                 vol_hist.append(volumes())
                 self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
                 F = self.loss_history_[:, -1]
+                bar.update()
+                bar.set_postfix_str(f"F {F[-1]:+.5g}")
                 if self.verbose and (n_iter - 1) % self.verbose == 0:
                     errs = "  ".join(f"D{l + 1} {d:.4e} logdet{l + 1} {v:+.4f}"
                                      for l, (d, v) in enumerate(zip(data_hist[-1], vol_hist[-1])))
@@ -268,6 +289,8 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
             vol_hist.append(volumes())
             admm_iters.append([0] * (L - 1))
             self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
+        finally:
+            bar.close()
         if scale != 1.0:
             H[0] /= scale
             self.weights_ = lam.copy()
@@ -293,7 +316,11 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         return self.fit(X).W_[0]
 
     def transform_layers(self, X: Any) -> list[np.ndarray]:
-        """Not available yet for the min-vol model (new rows would need the column-normalized W
-        blocks solved with H fixed); fit on the data you want to encode instead."""
-        raise NotImplementedError("MinVolDeepNMF.transform is not implemented yet; fit the model "
-                                  "on the rows you want to encode")
+        """[W1, …, WL] of new rows X (k×n) with the learned Hℓ fixed: the minimizer of the data
+        terms Σℓ λℓ D(W_{ℓ−1}, Wℓ Hℓ) over Wℓ ≥ ε (jointly convex for KL, solved by the
+        coupled W-updates of :class:`DeepNMF`, row by row). The volume penalty and the
+        column normalization are properties of the basis learned on the training rows — they
+        couple all rows, so they do not apply to the codes of new ones; for the training rows
+        the codes therefore reach a data objective no larger than the fitted Wℓ's.
+        ``max_iter`` and ``tol`` bound the sweeps (``tol=0``: all ``max_iter``)."""
+        return self._coupled_codes(X)

@@ -8,9 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from ._base import ConvergenceWarning, EstimatorMixin, NotFittedError, warn_interrupted
+from ._base import (
+    ConvergenceWarning,
+    EstimatorMixin,
+    NotFittedError,
+    progress_bar,
+    warn_interrupted,
+)
 from ._data import check_input
 from ._init import INITS, initialize
+from ._layers import model_factors, start_model
 from ._validation import (
     check_beta,
     check_factor,
@@ -51,8 +58,9 @@ class BetaNMF(EstimatorMixin):
         The rank r.
     beta : float or {'frobenius', 'kullback-leibler', 'itakura-saito'}, default 1.0
         The divergence: 2 (Frobenius), 1 (KL), 0 (IS) or any real β.
-    init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random', 'custom'}, default 'nndsvda'
-        Initial factors; 'custom' takes ``W`` and ``H`` given to :meth:`fit`.
+    init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random', 'custom'} or fitted model, default 'nndsvda'
+        Initial factors; 'custom' takes ``W`` and ``H`` given to :meth:`fit`; a fitted
+        :class:`BetaNMF` (e.g. from :func:`deepnmf.load`) starts from its W and H.
     max_iter : int, default 200
         Iterations (one W and one H update each).
     tol : float, default 1e-4
@@ -65,6 +73,11 @@ class BetaNMF(EstimatorMixin):
         Results do not depend on it.
     verbose : int, default 0
         Print the loss every ``verbose`` iterations (0: silent).
+    warm_start : bool, default False
+        When True and the model is fitted, ``fit`` continues from the current W and H (the
+        data must have the same shape) instead of initializing.
+    progress : bool, default False
+        Show a tqdm progress bar over the iterations (tqdm is optional).
 
     Attributes
     ----------
@@ -99,6 +112,8 @@ class BetaNMF(EstimatorMixin):
         random_state: Any = None,
         n_threads: int | None = None,
         verbose: int = 0,
+        warm_start: bool = False,
+        progress: bool = False,
     ) -> None:
         self.n_components = n_components
         self.beta = beta
@@ -108,6 +123,8 @@ class BetaNMF(EstimatorMixin):
         self.random_state = random_state
         self.n_threads = n_threads
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.progress = progress
 
     # ---------------------------------------------------------------- fitting
     def fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> BetaNMF:
@@ -134,11 +151,18 @@ class BetaNMF(EstimatorMixin):
         m, n = data.shape
         if r > min(m, n) and not self._overcomplete_ok:
             raise ValueError(rank_message(r, m, n))
-        if self.init == "custom":
+        source = start_model(self)
+        if source is not None:
+            Ws, Hs = model_factors(source)
+            if len(Ws) != 1:
+                raise ValueError(f"init is a {len(Ws)}-layer model; BetaNMF starts from one layer")
+            W0, H0 = Ws[0], Hs[0]
+        if source is not None or self.init == "custom":
             if W0 is None or H0 is None:
                 raise ValueError("init='custom' needs W and H passed to fit()")
-            W = check_factor(W0, "W", (m, r), data.dtype) * scale
-            H = check_factor(H0, "H", (r, n), data.dtype).copy()
+            what = "" if source is None else "the initial model's "
+            W = check_factor(W0, what + "W", (m, r), data.dtype) * scale
+            H = check_factor(H0, what + "H", (r, n), data.dtype).copy()
             eps = np.finfo(data.dtype).eps
             np.maximum(W, eps, out=W)
             np.maximum(H, eps, out=H)
@@ -146,17 +170,20 @@ class BetaNMF(EstimatorMixin):
             W, H = initialize(data.matrix, r, self.init,
                               np.random.default_rng(self.random_state))
         else:
-            raise ValueError(f"init={self.init!r} is not one of {INITS + ('custom',)}")
+            raise ValueError(f"init={self.init!r} is not one of {INITS + ('custom',)} or a "
+                             "fitted BetaNMF")
 
         losses: list[float] = []
         start = time.perf_counter()
         n_iter = 0
         interrupted = False
+        bar = progress_bar(self.progress, max_iter, "BetaNMF")
         try:
             for n_iter in range(1, max_iter + 1):
                 # The W update computes W H anyway: it returns the loss of the current iterate.
                 losses.append(data.mu_w(W, H, beta, nt, True))
                 data.mu_h(W, H, beta, False, nt)
+                bar.update()
                 if self.verbose and (n_iter - 1) % self.verbose == 0:
                     print(f"BetaNMF iter {n_iter - 1:5d}  loss {losses[-1]:.6e}  "
                           f"{time.perf_counter() - start:7.2f}s")
@@ -166,6 +193,8 @@ class BetaNMF(EstimatorMixin):
             interrupted = True
             warn_interrupted("BetaNMF", n_iter)
             del losses[n_iter - 1:]  # keep whole iterations only
+        finally:
+            bar.close()
         losses.append(data.divergence(W, H, beta, nt))
         converged = tol > 0 and stagnated(losses, tol)
         if tol > 0 and not converged and not interrupted and n_iter == max_iter:

@@ -205,3 +205,10 @@ def test_zeros_with_itakura_saito_rejected():
     X[0, 0] = 0
     with pytest.raises(ValueError, match="infinite"):
         BetaNMF(2, beta=0).fit(X)
+
+
+def test_progress_bar(capsys):
+    pytest.importorskip("tqdm")
+    X = np.random.default_rng(50).uniform(size=(20, 15))
+    BetaNMF(3, max_iter=5, tol=0, progress=True).fit(X)
+    assert "BetaNMF" in capsys.readouterr().err

@@ -240,3 +240,33 @@ def test_bad_parameters():
         with pytest.raises(ValueError, match=match):
             MinVolDeepNMF([3, 2], init_iter=2, max_iter=1, **kw).fit(X)
     assert deepnmf.MinVolDeepNMF in (deepnmf.MinVolDeepNMF,)
+
+
+def test_transform_codes_new_rows_by_the_data_terms():
+    """transform minimizes Σ λℓ D(W_{ℓ−1}, Wℓ Hℓ) over the W's of the given rows (volume and
+    column sums are properties of the training basis): on the training rows it reaches a data
+    objective no larger than the fitted W's, rows are coded independently, and the codes of
+    training rows stay close to the fitted ones."""
+    rng = np.random.default_rng(40)
+    X = rng.uniform(0.1, 1, (30, 4)) @ rng.uniform(0.1, 1, (4, 25)) + 0.05 * rng.uniform(size=(30, 25))
+    model = MinVolDeepNMF([4, 2], alpha_tilde=0.05, init_iter=200, max_iter=200,
+                          random_state=0).fit(X)
+    model.set_params(max_iter=2000, tol=1e-10)
+    Ws = model.transform_layers(X)
+    assert [w.shape for w in Ws] == [(30, 4), (30, 2)]
+    assert all(w.min() >= EPS for w in Ws)
+    fitted_data_terms = float(model.loss_history_[-1, :2] @ model.weights_)
+    assert -model.score(X) <= fitted_data_terms * (1 + 1e-9)
+    np.testing.assert_allclose(model.transform(X[:7]), Ws[0][:7], rtol=1e-6)
+    rel = np.linalg.norm(Ws[0] - model.W_[0]) / np.linalg.norm(model.W_[0])
+    assert rel < 0.2, rel
+    with pytest.raises(ValueError, match="features"):
+        model.transform(X[:, :3])
+
+
+def test_progress_bar_minvol(capsys):
+    pytest.importorskip("tqdm")
+    Y, _, _ = small(41, m=12, n=10)
+    MinVolDeepNMF([3, 2], init_iter=3, max_iter=3, progress=True).fit(Y)
+    err = capsys.readouterr().err
+    assert "MinVolDeepNMF" in err and "BetaNMF" in err  # the multilayer init's layers too

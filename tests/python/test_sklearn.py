@@ -1,5 +1,5 @@
 """scikit-learn compatibility (scikit-learn optional): check_estimator passes for BetaNMF,
-MultilayerNMF and DeepNMF, and they work in a Pipeline, under clone and GridSearchCV.
+MultilayerNMF, DeepNMF and MinVolDeepNMF, and they work in a Pipeline, under clone and GridSearchCV.
 
 check_estimator compares fit_transform with transform on the same data (atol 1e-2): that
 holds for converged fits, hence the iteration counts below."""
@@ -16,12 +16,13 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import MaxAbsScaler  # noqa: E402
 from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
 
-from deepnmf import BetaNMF, DeepNMF, MultilayerNMF  # noqa: E402
+from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF  # noqa: E402
 
 ESTIMATORS = [
     BetaNMF(2, max_iter=2000, tol=1e-12),
     MultilayerNMF([2, 1], max_iter=2000, tol=1e-12),
     DeepNMF([2, 1], init_iter=300, max_iter=2000, tol=1e-12),
+    MinVolDeepNMF([2, 1], init_iter=300, max_iter=300, tol=1e-10),
 ]
 
 
