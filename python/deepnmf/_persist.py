@@ -36,7 +36,7 @@ def save(model: Any, path: str | Path) -> Path:
 
     if not any(k.endswith("_") and not k.startswith("_") for k in vars(model)):
         raise RuntimeError(f"this {type(model).__name__} is not fitted yet; nothing to save")
-    params = {k: (v if _jsonable(v) else None) for k, v in model.get_params().items()}
+    params = {k: (v if _jsonable(v) else None) for k, v in model.get_params(deep=False).items()}
     arrays: dict[str, np.ndarray] = {}
     kinds: dict[str, Any] = {}
     scalars: dict[str, Any] = {}

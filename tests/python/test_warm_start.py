@@ -97,3 +97,12 @@ def test_warm_start_on_data_of_another_shape_is_an_error():
     model = DeepNMF([4, 2], init_iter=5, max_iter=3, tol=0, warm_start=True).fit(X)
     with pytest.raises(ValueError, match="shape"):
         model.fit(X[:, :20])
+
+
+def test_a_model_started_from_a_model_saves_and_loads(tmp_path):
+    first = DeepNMF([4, 2], init_iter=5, max_iter=3, tol=0).fit(X)
+    second = DeepNMF([4, 2], init=first, max_iter=3, tol=0).fit(X)
+    back = deepnmf.load(second.save(tmp_path / "second.npz"))
+    assert back.init == "multilayer"  # the starting model is not part of the saved one
+    for a, b in zip(back.W_, second.W_):
+        assert np.array_equal(a, b)
