@@ -1,6 +1,6 @@
 """The ``deepnmf`` command line.
 
-    deepnmf fit INPUT -r 80 40 20 [--beta kl] [--min-volume] [-o model.npz]
+    deepnmf fit INPUT -r 80 40 20 [--beta kl] [--min-volume] [--init old.npz] [-o model.npz]
     deepnmf info model.npz
     deepnmf plot model.npz -o figures/ [--image-shape 19 19]
     deepnmf demo faces|hsi
@@ -70,7 +70,12 @@ def cmd_fit(args: argparse.Namespace) -> int:
         beta = float(beta)
     except ValueError:
         pass
-    common = dict(random_state=args.seed, n_threads=args.threads, verbose=args.verbose)
+    common: dict[str, Any] = dict(random_state=args.seed, n_threads=args.threads,
+                                  verbose=args.verbose, progress=args.progress)
+    if args.init is not None:  # continue from a saved model (its factors, and λℓ, αℓ)
+        if not Path(args.init).exists():
+            raise CliError(f"{args.init}: no such file")
+        common["init"] = deepnmf.load(args.init)
     ranks = args.ranks
     if args.min_volume:
         model: Any = deepnmf.MinVolDeepNMF(ranks, alpha_tilde=args.alpha_tilde, delta=args.delta,
@@ -185,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=int, default=None)
     f.add_argument("--transpose", action="store_true", help="factorize the transpose")
     f.add_argument("-v", "--verbose", type=int, default=0)
+    f.add_argument("--progress", action="store_true", help="show a progress bar (needs tqdm)")
+    f.add_argument("--init", metavar="MODEL.npz",
+                   help="start from a saved model of the same kind and ranks (continue a fit)")
     f.add_argument("-o", "--output", default="model.npz")
     f.set_defaults(run=cmd_fit)
     i = sub.add_parser("info", help="describe a saved model")

@@ -71,3 +71,23 @@ def test_missing_file_and_usage(tmp_path):
     assert proc.returncode == 1 and "no such file" in proc.stderr
     assert run("fit").returncode == 2  # argparse usage error
     assert "deepnmf fit INPUT" in run("--help").stdout
+
+
+def test_fit_continues_from_a_saved_model(tmp_path, matrix):
+    src = tmp_path / "x.npy"
+    np.save(src, matrix)
+    first, second = tmp_path / "a.npz", tmp_path / "b.npz"
+    base = ("fit", str(src), "-r", "4", "2", "--iters", "5", "--init-iters", "5", "--tol", "0")
+    assert run(*base, "-o", str(first)).returncode == 0
+    proc = run(*base, "--init", str(first), "-o", str(second))
+    assert proc.returncode == 0, proc.stderr
+    import deepnmf
+
+    a, b = deepnmf.load(first), deepnmf.load(second)
+    # the second fit starts where the first ended: its objective starts at the first's end
+    np.testing.assert_allclose(b.loss_history_[0, -1], a.loss_history_[-1, -1], rtol=1e-12)
+    bad = run(*base, "--init", str(tmp_path / "missing.npz"))
+    assert bad.returncode == 1 and "no such file" in bad.stderr
+    wrong = run("fit", str(src), "-r", "3", "2", "--iters", "2", "--init", str(first))
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    assert wrong.stderr.strip().splitlines()[-1].startswith("deepnmf: error: init W1 has shape")
