@@ -27,6 +27,7 @@ __all__ = [
     "ConvergenceWarning",
     "InterruptedFitWarning",
     "beta_divergence",
+    "build_info",
     "datasets",
     "load",
     "updates",
@@ -35,7 +36,14 @@ __all__ = [
 
 
 def build_info() -> dict[str, object]:
-    """Which compiled core is in use: ISA level, OpenMP, default thread count."""
+    """Which compiled core is in use.
+
+    Returns
+    -------
+    info : dict
+        ``isa_level`` (x86-64 level of the core chosen at import), ``core`` (its module),
+        ``openmp`` (bool) and ``max_threads`` (OpenMP's default thread count).
+    """
     from . import _core
 
     return {

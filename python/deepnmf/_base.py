@@ -52,9 +52,19 @@ class _ParamsMixin:
         return self
 
     def save(self, path) -> object:
-        """Write the fitted model to ``path`` (``.npz``, no pickle; layout in
-        :mod:`deepnmf._persist`). Returns the path written. Read it back with
-        :func:`deepnmf.load`."""
+        """Write the fitted model to a ``.npz`` file (no pickle; layout in
+        :mod:`deepnmf._persist`); read it back with :func:`deepnmf.load`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write; ``.npz`` is appended when the name has no such suffix.
+
+        Returns
+        -------
+        path : pathlib.Path
+            The file written.
+        """
         from ._persist import save
 
         return save(self, path)

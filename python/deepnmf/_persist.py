@@ -67,7 +67,19 @@ def save(model: Any, path: str | Path) -> Path:
 
 
 def load(path: str | Path) -> Any:
-    """A fitted model from a file written by ``model.save(path)``."""
+    """A fitted model from a file written by ``model.save(path)``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.npz`` file written by ``save`` (read with ``allow_pickle=False``).
+
+    Returns
+    -------
+    model : BetaNMF, MultilayerNMF, DeepNMF or MinVolDeepNMF
+        Fitted: factors, weights, histories, and ``saved_version_`` (the library version that
+        wrote it). Parameters that could not be stored (a callback, a Generator) are defaults.
+    """
     from . import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF
 
     classes: dict[str, Any] = {c.__name__: c for c in (BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF)}

@@ -13,10 +13,26 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["Dataset", "load_cbcl_faces", "load_hyperspectral", "load_moffett", "load_samson", "load_tumor",
+           "load_swimmer", "load_classic"]
+
 
 @dataclass
 class Dataset:
-    """A data matrix with what is needed to read it."""
+    """A data matrix with what is needed to read it.
+
+    Parameters
+    ----------
+    X : ndarray or scipy.sparse matrix
+        The data, nonnegative.
+    name : str
+        Short name (``'cbcl_faces'``, ``'samson'``, …).
+    description : str
+        One line on what the data is.
+    meta : dict
+        How to read it: ``image_shape`` and ``pixel_order`` for images, ``orientation``
+        (what the rows and columns are), ``labels`` and ``collections`` for ``classic``.
+    """
 
     X: Any
     name: str
@@ -34,6 +50,16 @@ def load_cbcl_faces(*, transpose: bool = True) -> Dataset:
     With ``transpose=True`` (the paper's orientation) X is 2429×361: one face per row, so the
     facial features are rows of H1; reshape a row to ``meta['image_shape']`` (19, 19) with
     ``order='F'`` (pixels are stored column-major).
+
+    Parameters
+    ----------
+    transpose : bool, default True
+        True: X is faces × pixels (2429×361, the paper's); False: pixels × faces.
+
+    Returns
+    -------
+    data : Dataset
+        ``data.X`` and ``data.meta``.
     """
     with _open("cbcl_faces.npz") as f:
         X = np.load(f)["X"]
@@ -60,6 +86,15 @@ def load_hyperspectral(name: str) -> Dataset:
 
     Pixel j is column j; an abundance map (a row of H) is an image of shape
     ``meta['image_shape']`` with ``order='F'`` (column-major, as in MATLAB).
+
+    Parameters
+    ----------
+    name : {'moffett', 'samson', 'tumor'}
+
+    Returns
+    -------
+    data : Dataset
+        ``data.X`` and ``data.meta``.
     """
     if name not in _HSI:
         raise ValueError(f"unknown hyperspectral data set {name!r}; choose from {sorted(_HSI)}")
@@ -71,23 +106,47 @@ def load_hyperspectral(name: str) -> Dataset:
 
 
 def load_moffett() -> Dataset:
-    """Moffett Field (159 bands × 2500 pixels); see :func:`load_hyperspectral`."""
+    """Moffett Field (159 bands × 2500 pixels); see :func:`load_hyperspectral`.
+
+    Returns
+    -------
+    data : Dataset
+        ``data.X`` and ``data.meta``.
+    """
     return load_hyperspectral("moffett")
 
 
 def load_samson() -> Dataset:
-    """Samson (156 bands × 9025 pixels); see :func:`load_hyperspectral`."""
+    """Samson (156 bands × 9025 pixels); see :func:`load_hyperspectral`.
+
+    Returns
+    -------
+    data : Dataset
+        ``data.X`` and ``data.meta``.
+    """
     return load_hyperspectral("samson")
 
 
 def load_tumor() -> Dataset:
-    """Tumor MRSI (519 spectral points × 143 voxels); see :func:`load_hyperspectral`."""
+    """Tumor MRSI (519 spectral points × 143 voxels); see :func:`load_hyperspectral`.
+
+    Returns
+    -------
+    data : Dataset
+        ``data.X`` and ``data.meta``.
+    """
     return load_hyperspectral("tumor")
 
 
 def load_swimmer() -> Dataset:
     """Swimmer: 256 synthetic 11×20 images of a figure with 4 limbs in 4 positions each, one
-    image per column of X (220×256), values 0/1 as float64."""
+    image per column of X (220×256), values 0/1 as float64.
+
+    Returns
+    -------
+    data : Dataset
+        ``data.X`` and ``data.meta``.
+    """
     with _open("swimmer.npz") as f:
         X = np.load(f)["X"]
     return Dataset(X=np.ascontiguousarray(X, dtype=np.float64), name="swimmer",
@@ -98,7 +157,13 @@ def load_swimmer() -> Dataset:
 def load_classic() -> Dataset:
     """The ``classic`` document–term counts (7094 documents × 41681 words, 223,839 nonzeros)
     as a scipy.sparse CSR matrix; ``meta['labels']`` is the source collection (1–4: CACM,
-    CISI, CRANFIELD, MEDLINE) of each document. No vocabulary is included."""
+    CISI, CRANFIELD, MEDLINE) of each document. No vocabulary is included.
+
+    Returns
+    -------
+    data : Dataset
+        ``data.X`` and ``data.meta``.
+    """
     import scipy.sparse as sp
 
     with _open("classic_docs.npz") as f:

@@ -56,7 +56,17 @@ class _LayeredMixin:
 
     def features(self, layer: int) -> np.ndarray:
         """The features of layer ℓ (1-based): Hℓ ⋯ H1, of shape rℓ×n — e.g. facial features
-        as images, or topics over words."""
+        as images, or topics over words.
+
+        Parameters
+        ----------
+        layer : int
+            ℓ in 1..L.
+
+        Returns
+        -------
+        F : ndarray of shape (rℓ, n)
+        """
         self._check_layer(layer)
         nt = resolve_n_threads(self.n_threads)
         F = self.H_[0]
@@ -65,7 +75,17 @@ class _LayeredMixin:
         return F
 
     def reconstruction(self, layer: int) -> np.ndarray:
-        """X as seen from layer ℓ (1-based): Wℓ Hℓ ⋯ H1 (m×n)."""
+        """X as seen from layer ℓ (1-based): Wℓ Hℓ ⋯ H1 (m×n).
+
+        Parameters
+        ----------
+        layer : int
+            ℓ in 1..L.
+
+        Returns
+        -------
+        X_hat : ndarray of shape (m, n)
+        """
         self._check_layer(layer)
         return product(self.W_[layer - 1], self.features(layer), resolve_n_threads(self.n_threads))
 
@@ -87,13 +107,33 @@ class _LayeredMixin:
         return np.full((k, r), np.sqrt(max(mean, eps) / r), dtype=dtype)
 
     def transform(self, X: Any) -> np.ndarray:
-        """W1 of new rows X (k×n) with the learned Hℓ fixed (see :meth:`transform_layers`)."""
+        """W1 of new rows X (k×n) with the learned Hℓ fixed (see :meth:`transform_layers`).
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (k, n)
+            New rows, with the training data's n features.
+
+        Returns
+        -------
+        W1 : ndarray of shape (k, r1)
+        """
         return self.transform_layers(X)[0]
 
     def score(self, X: Any, y: Any = None) -> float:
         """Negative objective on X with the learned Hℓ fixed (higher is better), for model
         selection: −Σℓ λℓ Dβ(W_{ℓ−1}, Wℓ Hℓ) at the Wℓ of :meth:`transform_layers`
-        (unweighted sum of the layers' errors for MultilayerNMF)."""
+        (unweighted sum of the layers' errors for MultilayerNMF).
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (k, n)
+        y : ignored
+
+        Returns
+        -------
+        score : float
+        """
         Ws = self.transform_layers(X)
         data, scale = self._new_rows(X)
         nt = resolve_n_threads(self.n_threads)
@@ -204,7 +244,18 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         self.progress = progress
 
     def fit(self, X: Any, y: Any = None) -> MultilayerNMF:
-        """Fit the layers one after the other."""
+        """Fit the layers one after the other.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (m, n)
+            Nonnegative data (sparse input: β = 1 only).
+        y : ignored
+
+        Returns
+        -------
+        self : MultilayerNMF
+        """
         beta = check_beta(self.beta)
         return self._fit_validated(check_input(X, beta), beta)
 
@@ -265,13 +316,34 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         return self
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-        """Fit, and return W1."""
+        """Fit, and return W1.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (m, n)
+        y : ignored
+
+        Returns
+        -------
+        W1 : ndarray of shape (m, r1)
+        """
         return self.fit(X).W_[0]
 
     def transform_layers(self, X: Any) -> list[np.ndarray]:
         """[W1, …, WL] of new rows X (k×n), layer after layer as in the fit: Wℓ minimizes
         Dβ(W_{ℓ−1}, Wℓ Hℓ) over Wℓ ≥ ε by W-updates (row-separable) with Hℓ fixed, from a
-        constant start, until the loss stagnates (``tol``) or ``max_iter``."""
+        constant start, until the loss stagnates (``tol``) or ``max_iter``.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (k, n)
+            New rows, with the training data's n features.
+
+        Returns
+        -------
+        W_list : list of L ndarrays
+            Wℓ of shape (k, rℓ).
+        """
         data, scale = self._new_rows(X)
         nt = resolve_n_threads(self.n_threads)
         Ws: list[np.ndarray] = []
@@ -425,7 +497,18 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
 
     # ------------------------------------------------------------ fitting
     def fit(self, X: Any, y: Any = None) -> DeepNMF:
-        """Fit the deep factorization of X (m×n)."""
+        """Fit the deep factorization of X (m×n).
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (m, n)
+            Nonnegative data (sparse input: β = 1 only). float32 stays float32.
+        y : ignored
+
+        Returns
+        -------
+        self : DeepNMF
+        """
         beta = check_beta(self.beta)
         # dense or scipy.sparse (β = 1). Data beyond 2^±300 is fit as 2^k X (exact; one
         # copy): every Wℓ carries the scale (rows of Hℓ sum to one) and every Dℓ scales by
@@ -545,7 +628,18 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         rows of X are encoded independently of each other. Starts from the multilayer encoding
         (each Wℓ fit to W_{ℓ−1} alone), then runs ``max_iter`` sweeps or until the objective
         stagnates (``tol``). For β ∈ [1, 2] the problem in the W's is convex: the training
-        rows get back the fitted Wℓ (to the fit's convergence)."""
+        rows get back the fitted Wℓ (to the fit's convergence).
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (k, n)
+            New rows, with the training data's n features.
+
+        Returns
+        -------
+        W_list : list of L ndarrays
+            Wℓ of shape (k, rℓ).
+        """
         return self._coupled_codes(X)
 
     @property
@@ -554,5 +648,15 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         return self.loss_history_[:, -1]
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-        """Fit, and return W1."""
+        """Fit, and return W1.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (m, n)
+        y : ignored
+
+        Returns
+        -------
+        W1 : ndarray of shape (m, r1)
+        """
         return self.fit(X).W_[0]

@@ -95,6 +95,10 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         are rescaled the same way. A fitted layered model with the same ranks (e.g.
         ``deepnmf.load(path)``) gives its Wℓ, Hℓ and, when it is a MinVolDeepNMF and
         ``weights='auto'`` / ``alpha=None``, its λℓ and αℓ (the same objective continues).
+    layer_init : str, default 'nndsvda'
+        Initialization of each layer of the multilayer init (see :class:`BetaNMF`).
+    init_iter : int, default 200
+        Iterations per layer of the multilayer init.
     max_iter : int, default 300
     tol : float, default 0
         Stop when F decreased by less than ``tol`` relative over 10 iterations (0: never).
@@ -189,7 +193,18 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         return Ws, Hs
 
     def fit(self, X: Any, y: Any = None) -> MinVolDeepNMF:
-        """Fit the min-vol deep KL factorization of X (m×n)."""
+        """Fit the min-vol deep KL factorization of X (m×n).
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (m, n)
+            Nonnegative data.
+        y : ignored
+
+        Returns
+        -------
+        self : MinVolDeepNMF
+        """
         # dense or scipy.sparse; data beyond 2^±300 is fit as 2^k X (exact): with the columns
         # of every Wℓ summing to one, H1 alone carries the scale (and D1 ∝ scale), undone below
         data, scale = check_input(X, 1.0)
@@ -312,7 +327,17 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         self.n_iter_ = n_iter
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-        """Fit, and return W1."""
+        """Fit, and return W1.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (m, n)
+        y : ignored
+
+        Returns
+        -------
+        W1 : ndarray of shape (m, r1)
+        """
         return self.fit(X).W_[0]
 
     def transform_layers(self, X: Any) -> list[np.ndarray]:
@@ -322,5 +347,16 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         column normalization are properties of the basis learned on the training rows — they
         couple all rows, so they do not apply to the codes of new ones; for the training rows
         the codes therefore reach a data objective no larger than the fitted Wℓ's.
-        ``max_iter`` and ``tol`` bound the sweeps (``tol=0``: all ``max_iter``)."""
+        ``max_iter`` and ``tol`` bound the sweeps (``tol=0``: all ``max_iter``).
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (k, n)
+            New rows, with the training data's n features.
+
+        Returns
+        -------
+        W_list : list of L ndarrays
+            Wℓ of shape (k, rℓ).
+        """
         return self._coupled_codes(X)

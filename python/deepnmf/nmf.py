@@ -128,13 +128,40 @@ class BetaNMF(EstimatorMixin):
 
     # ---------------------------------------------------------------- fitting
     def fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> BetaNMF:
-        """Fit the factorization to X (m×n); ``W``, ``H`` are the initial factors when
-        ``init='custom'``."""
+        """Fit the factorization X ≈ W H.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (m, n)
+            Nonnegative data (sparse input: β = 1 only). float32 stays float32.
+        y : ignored
+            Present for scikit-learn's API.
+        W, H : array-like of shapes (m, r) and (r, n), optional
+            The initial factors when ``init='custom'``.
+
+        Returns
+        -------
+        self : BetaNMF
+            The fitted model.
+        """
         self._fit(X, W, H)
         return self
 
     def fit_transform(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> np.ndarray:
-        """Fit, and return W (m×r) of the training data."""
+        """Fit (as :meth:`fit`) and return W of the training data.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (m, n)
+            Nonnegative data.
+        y : ignored
+        W, H : array-like, optional
+            The initial factors when ``init='custom'``.
+
+        Returns
+        -------
+        W : ndarray of shape (m, r)
+        """
         return self._fit(X, W, H)
 
     def _fit(self, X: Any, W0: Any, H0: Any, validated: Any = None) -> np.ndarray:
@@ -220,8 +247,19 @@ class BetaNMF(EstimatorMixin):
 
     # --------------------------------------------------------------- new data
     def transform(self, X: Any) -> np.ndarray:
-        """W for new rows X (k×n) with H fixed: the same W updates, which are row-separable,
-        from a constant start (as scikit-learn)."""
+        """The codes W of new rows with H fixed: the same W updates, which are row-separable,
+        from a constant start (as scikit-learn), until the loss stagnates (``tol``) or
+        ``max_iter``.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (k, n)
+            New rows, with the training data's n features.
+
+        Returns
+        -------
+        W : ndarray of shape (k, r)
+        """
         self._check_fitted()
         data, scale = check_input(X, self.beta_)
         if data.shape[1] != self.n_features_in_:
@@ -239,7 +277,18 @@ class BetaNMF(EstimatorMixin):
         return W / scale if scale != 1.0 else W
 
     def score(self, X: Any, y: Any = None) -> float:
-        """−Dβ(X, W H) with W = transform(X) and the learned H (higher is better)."""
+        """The negative loss −Dβ(X, W H) with W = ``transform(X)`` and the learned H (higher
+        is better), for model selection.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (k, n)
+        y : ignored
+
+        Returns
+        -------
+        score : float
+        """
         W = self.transform(X)
         data, scale = check_input(X, self.beta_)
         H = np.ascontiguousarray(self.components_, dtype=data.dtype)
@@ -247,7 +296,17 @@ class BetaNMF(EstimatorMixin):
         return -data.divergence(W * scale, H, self.beta_, nt) * scale ** -self.beta_
 
     def inverse_transform(self, W: Any) -> np.ndarray:
-        """The reconstruction W H (k×n)."""
+        """The reconstruction W H.
+
+        Parameters
+        ----------
+        W : array-like of shape (k, r)
+            Codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        X_hat : ndarray of shape (k, n)
+        """
         self._check_fitted()
         W = np.asarray(W)
         return W @ self.components_

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["plot_errors", "plot_basis", "plot_abundances", "plot_hierarchy"]
+
 
 def _plt():
     try:
@@ -36,9 +38,23 @@ def _layer_errors(model: Any) -> list[np.ndarray]:
     return [hist[:, l] for l in range(hist.shape[1] - 1)]
 
 
-def plot_errors(model: Any, reference: Any = None, *, log: bool = True):
+def plot_errors(model: Any, reference: Any = None, *, log: bool = True) -> Any:
     """Each layer's Dβ over the iterations; with ``reference`` (e.g. a MultilayerNMF), divided
-    by the reference's final error of the same layer (the paper's Fig. 2)."""
+    by the reference's final error of the same layer (the paper's Fig. 2).
+
+    Parameters
+    ----------
+    model : fitted estimator
+        Any estimator of this library (its ``loss_history_``).
+    reference : fitted estimator, optional
+        Errors are divided by its final error per layer.
+    log : bool, default True
+        Logarithmic y axis.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     errors = _layer_errors(model)
@@ -58,9 +74,27 @@ def plot_errors(model: Any, reference: Any = None, *, log: bool = True):
 
 
 def plot_basis(images: np.ndarray, image_shape: tuple[int, int], *, order: str = "F",
-               ncols: int | None = None, cmap: str = "gray_r", title: str | None = None):
+               ncols: int | None = None, cmap: str = "gray_r", title: str | None = None) -> Any:
     """Rows of ``images`` (k × p, p = product of image_shape) as a grid of images, each scaled
-    to its own maximum — e.g. ``model.features(ℓ)`` for faces."""
+    to its own maximum — e.g. ``model.features(ℓ)`` for faces.
+
+    Parameters
+    ----------
+    images : array-like of shape (k, p)
+        One image per row.
+    image_shape : (int, int)
+        The shape of one image (p = its product).
+    order : {'F', 'C'}, default 'F'
+        How a row is reshaped ('F': column-major, as the bundled images).
+    ncols : int, optional
+        Images per row of the grid (default: about √k).
+    cmap : str, default 'gray_r'
+    title : str, optional
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
     plt = _plt()
     images = np.asarray(images, dtype=float)
     k = images.shape[0]
@@ -82,9 +116,25 @@ def plot_basis(images: np.ndarray, image_shape: tuple[int, int], *, order: str =
 
 
 def plot_abundances(model: Any, image_shape: tuple[int, int], *, layers: Sequence[int] | None = None,
-                    order: str = "F", cmap: str = "viridis"):
+                    order: str = "F", cmap: str = "viridis") -> Any:
     """Abundance maps of a layered model fit to bands × pixels data: one row of images per
-    layer, the rows of Hℓ⋯H1 reshaped to ``image_shape``."""
+    layer, the rows of Hℓ⋯H1 reshaped to ``image_shape``.
+
+    Parameters
+    ----------
+    model : fitted layered estimator
+        Fit to bands × pixels data (pixels are the n columns).
+    image_shape : (int, int)
+        The image's shape (its product is n).
+    layers : sequence of int, optional
+        Which layers (default: all).
+    order : {'F', 'C'}, default 'F'
+    cmap : str, default 'viridis'
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
     plt = _plt()
     layers = list(layers or range(1, len(model.H_) + 1))
     maps = [model.features(l) for l in layers]
@@ -101,11 +151,25 @@ def plot_abundances(model: Any, image_shape: tuple[int, int], *, layers: Sequenc
     return fig
 
 
-def plot_hierarchy(model: Any, labels: Sequence[Sequence[str]] | None = None, *, top: int = 2):
+def plot_hierarchy(model: Any, labels: Sequence[Sequence[str]] | None = None, *, top: int = 2) -> Any:
     """The components of every layer as nodes (layer 1 at the bottom) and, for each component
     of layer ℓ+1, edges from the ``top`` components of layer ℓ with the largest weights in its
     row of Hℓ+1 (rows sum to one in DeepNMF), edge width ∝ weight. ``labels[ℓ-1][k]`` names
-    component k of layer ℓ (e.g. a topic's top words)."""
+    component k of layer ℓ (e.g. a topic's top words).
+
+    Parameters
+    ----------
+    model : fitted layered estimator
+    labels : sequence of sequences of str, optional
+        ``labels[ℓ-1][k]`` names component k of layer ℓ — e.g. from
+        :func:`deepnmf.metrics.top_features`. Default: the component numbers.
+    top : int, default 2
+        Edges drawn into each component of layer ℓ+1.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
     plt = _plt()
     H = model.H_
     ranks = [h.shape[0] for h in H]

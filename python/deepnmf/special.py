@@ -8,6 +8,8 @@ import numpy as np
 
 from . import _core
 
+__all__ = ["wright_omega", "lambertw"]
+
 
 def _as_float(a: Any) -> np.ndarray:
     arr = np.asarray(a)
@@ -47,6 +49,11 @@ def lambertw(x: Any) -> np.ndarray | float:
     Parameters
     ----------
     x : array_like, x ≥ 0
+
+    Returns
+    -------
+    w : ndarray or float
+        W0(x), of the shape of ``x`` (a scalar for a scalar).
 
     Raises
     ------

@@ -15,6 +15,8 @@ import numpy as np
 from . import _core
 from ._validation import check_beta, check_data, check_factor, resolve_n_threads
 
+__all__ = ["mu_h", "mu_w", "coupled_w"]
+
 
 def _prepare(Y: Any, W: Any, H: Any, beta: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     b = check_beta(beta)
@@ -92,8 +94,25 @@ def mu_w(
 ) -> np.ndarray:
     """One multiplicative update of W for Y ≈ W H under the β-divergence.
 
-    Returns ``max(W ⊙ ((Y ⊙ V^(β−2)) Hᵀ ⊘ V^(β−1) Hᵀ)^γ(β), ε)`` with V = W H; see
-    :func:`mu_h` for the parameters.
+    Parameters
+    ----------
+    Y : array of shape (m, n)
+        Nonnegative data.
+    W : array of shape (m, r)
+        The factor to update (not modified unless ``out is W``).
+    H : array of shape (r, n)
+        The fixed factor.
+    beta : float or {'frobenius', 'kullback-leibler', 'itakura-saito'}
+        The β of the divergence.
+    out : ndarray, optional
+        Where to write the result (``out=W`` updates in place).
+    n_threads : int, optional
+        Threads of the compiled core (None: OpenMP's default; -1: all).
+
+    Returns
+    -------
+    W_new : ndarray of shape (m, r)
+        ``max(W ⊙ ((Y ⊙ V^(β−2)) Hᵀ ⊘ V^(β−1) Hᵀ)^γ(β), ε)`` with V = W H.
     """
     Y, W_in, H, b = _prepare(Y, W, H, beta)
     W_new = _output(W_in, out, "W")
@@ -130,6 +149,10 @@ def coupled_w(
         β = 1 uses the Lambert-W closed form (paper eq. (18)) evaluated through the Wright
         omega function, so e^(a/λ) never overflows; β ∈ {0, 1/2, 3/2, 2} use closed forms; any
         other β a safeguarded Newton solve per entry.
+    out : ndarray, optional
+        Where to write the result (``out=W`` updates in place).
+    n_threads : int, optional
+        Threads of the compiled core (None: OpenMP's default; -1: all).
 
     Returns
     -------

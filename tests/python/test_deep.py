@@ -243,3 +243,12 @@ def test_progress_bar(capsys):
     X = random_data(1.0, seed=22)
     DeepNMF([6, 3], init_iter=3, max_iter=4, tol=0, progress=True).fit(X)
     assert "DeepNMF" in capsys.readouterr().err
+
+
+def test_top_features_labels():
+    from deepnmf.metrics import top_features
+
+    F = np.array([[0.1, 0.7, 0.2], [0.5, 0.0, 0.5]])
+    assert top_features(F, ["a", "b", "c"], 2) == ["b c", "a c"]
+    with pytest.raises(ValueError, match="one column per name"):
+        top_features(F, ["a", "b"])
