@@ -4,85 +4,160 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace deepnmf {
 namespace {
 
 constexpr Index kChunk = 256;
-// Below this y, ω(y) = e^y to within e^y relative (< 2^-57): the exponential is the answer.
-constexpr double kExpRegion = -40.0;
 
 using ArrD = Eigen::Array<double, Eigen::Dynamic, 1>;
 using MapD = Eigen::Map<ArrD>;
 using CMapD = Eigen::Map<const ArrD>;
+// The chunk buffers are 64-byte aligned: Eigen then needs no scalar head.
+using AMapD = Eigen::Map<ArrD, Eigen::Aligned64>;
+using ACMapD = Eigen::Map<const ArrD, Eigen::Aligned64>;
 
-/// Initial approximation of ω(y) by region (error ≤ 5% at the region edges, far less inside):
+/// Initial approximations of ω(y) (error ≤ 5% at the region edges, far less inside):
 ///   y < −2:       W0(x) = x − x² + 3/2 x³ − 8/3 x⁴ + 125/24 x⁵, x = e^y (Lagrange series);
 ///   −2 ≤ y ≤ 1:   Taylor series of ω about y = 1, where ω(1) = 1;
 ///   y > 1:        asymptotic ω ≈ y − ln y + ln y / y + ln y (ln y − 2) / (2 y²).
-inline double omega_initial(double y, double ey, double ly) {
-  const double x = ey;
-  const double series = x * (1.0 - x * (1.0 - x * (1.5 - x * (8.0 / 3.0 - x * (125.0 / 24.0)))));
+inline double omega_taylor(double y) {
   const double d = y - 1.0;
-  const double taylor =
-      1.0 + d * (0.5 + d * (1.0 / 16.0 + d * (-1.0 / 192.0 + d * (-1.0 / 3072.0 + d * (13.0 / 61440.0)))));
+  return 1.0 + d * (0.5 + d * (1.0 / 16.0 + d * (-1.0 / 192.0 + d * (-1.0 / 3072.0 + d * (13.0 / 61440.0)))));
+}
+inline double omega_initial_negative(double y, double x) {  // y ≤ 0, x = e^y
+  const double series = x * (1.0 - x * (1.0 - x * (1.5 - x * (8.0 / 3.0 - x * (125.0 / 24.0)))));
+  return y < -2.0 ? series : omega_taylor(y);
+}
+inline double omega_initial_positive(double y, double ly) {  // y > 0, ly = ln max(y, 1)
   const double iy = 1.0 / std::max(y, 1.0);
   const double asym = y - ly + ly * iy + ly * (ly - 2.0) * 0.5 * iy * iy;
-  return y < -2.0 ? series : (y <= 1.0 ? taylor : asym);
+  return y <= 1.0 ? omega_taylor(y) : asym;
 }
 
 /// One Fritsch–Shafer–Crowley step for z + ln z = y (fourth order): with r = y − z − ln z and
-/// q = r/(1+z), z ← z (1 + q (1 + 2q/3 − q/(2(1+z))) / (1 + 2q/3 − q/(1+z))). Written in q so
-/// nothing overflows for z near the largest double.
+/// q = r/(1+z), z ← z (1 + q (1 + 2q/3 − q/(2(1+z))) / (1 + 2q/3 − q/(1+z))). Written in q,
+/// the ratio's numerator and denominator multiplied by 1+z (two divisions), so nothing
+/// overflows for z near the largest double.
 inline double fsc_step(double y, double z, double lz) {
   const double r = y - z - lz;
   const double opz = 1.0 + z;
   const double q = r / opz;
-  const double a = 1.0 + (2.0 / 3.0) * q;
-  const double ratio = (a - 0.5 * q / opz) / (a - q / opz);
+  const double a_opz = (1.0 + (2.0 / 3.0) * q) * opz;
+  const double ratio = (a_opz - 0.5 * q) / (a_opz - q);
   return z * (1.0 + q * ratio);
 }
 
 /// One Halley step on f(z) = z e^z − x (third order), for y ≤ 0 where x = e^y is accurate:
 /// the residual is formed in the linear domain, so its rounding error is ulp·x and z keeps
 /// full relative accuracy (the log-domain residual y − z − ln z would lose ulp·|y|/z).
+/// z − f / (f' − f f''/(2f')) with f' = e^z (z+1), f'' = e^z (z+2), as one division.
 inline double halley_step(double x, double z, double ez) {
   const double f = z * ez - x;
   const double zp1 = z + 1.0;
-  return z - f / (ez * zp1 - (z + 2.0) * f / (2.0 * zp1));
+  return z - 2.0 * f * zp1 / (2.0 * ez * zp1 * zp1 - (z + 2.0) * f);
 }
 
-/// ω on one chunk of doubles (c ≤ kChunk), vectorized: the transcendental functions go through
-/// Eigen's packet exp/log, the rest is branch-free arithmetic the compiler vectorizes. y ≤ 0
-/// iterates on z e^z = e^y (Halley), y > 0 on z + ln z = y (FSC): each where it is accurate.
-void omega_chunk(const double* y, double* out, Index c) {
-  alignas(64) double ey[kChunk], ly[kChunk], z[kChunk], ez[kChunk], lz[kChunk];
-  for (Index k = 0; k < c; ++k) {
-    ey[k] = std::min(y[k], 0.0);
-    ly[k] = std::max(y[k], 1.0);
-  }
-  MapD(ey, c) = CMapD(ey, c).exp();
-  MapD(ly, c) = CMapD(ly, c).log();
-  for (Index k = 0; k < c; ++k) z[k] = omega_initial(y[k], ey[k], ly[k]);
+/// Below this y, the Lagrange series of W0(e^y) through x⁷ is ω(y) to < 2⁻⁶⁰ relative (the
+/// first omitted term is 52.0 x⁸/x ≤ 3e-20 at y = −7): no iteration is needed.
+constexpr double kSeriesRegion = -7.0;
+
+/// W0(x) = Σ (−n)^(n−1)/n! xⁿ through n = 7, for x ≤ e⁻⁷ (Horner).
+inline double w0_series(double x) {
+  return x * (1.0 - x * (1.0 - x * (1.5 - x * (8.0 / 3.0 - x * (125.0 / 24.0 -
+             x * (10.8 - x * (117649.0 / 5040.0)))))));
+}
+
+/// ω where y < kSeriesRegion: one exponential and the series (no iteration).
+void omega_series(double* y, Index c) {
+  AMapD(y, c) = ACMapD(y, c).exp();
+  for (Index k = 0; k < c; ++k) y[k] = w0_series(y[k]);
+}
+
+/// ω where kSeriesRegion ≤ y ≤ 0: x = e^y, then two Halley steps on z e^z = x (the residual in
+/// the linear domain keeps full relative accuracy).
+void omega_negative(double* y, Index c) {
+  alignas(64) double x[kChunk], z[kChunk], ez[kChunk];
+  AMapD(x, c) = ACMapD(y, c).exp();
+  for (Index k = 0; k < c; ++k) z[k] = omega_initial_negative(y[k], x[k]);
   for (int step = 0; step < 2; ++step) {
-    for (Index k = 0; k < c; ++k) {
-      ez[k] = y[k] <= 0.0 ? z[k] : 0.0;
-      lz[k] = y[k] > 0.0 ? z[k] : 1.0;
-    }
-    MapD(ez, c) = CMapD(ez, c).exp();
-    MapD(lz, c) = CMapD(lz, c).log();
-    for (Index k = 0; k < c; ++k)
-      z[k] = y[k] <= 0.0 ? halley_step(ey[k], z[k], ez[k]) : fsc_step(y[k], z[k], lz[k]);
+    AMapD(ez, c) = ACMapD(z, c).exp();
+    for (Index k = 0; k < c; ++k) z[k] = halley_step(x[k], z[k], ez[k]);
   }
-  // y may alias out: read each y[k] before writing out[k]. Rare inputs are fixed up exactly:
-  // Eigen's packet exp produces no subnormals, and ±inf / NaN pass through.
+  for (Index k = 0; k < c; ++k) y[k] = z[k];
+}
+
+/// ln y for y ≥ 1 to within 1e-5 (absolute), cheaply: the exponent times ln 2 plus a degree-5
+/// least-squares polynomial of ln(1 + t) on the mantissa 1 + t ∈ [1, 2). Good enough for the
+/// initial guess (two fourth-order steps follow); finite for +inf and NaN (fixed up later).
+inline double log_for_initial_guess(double y) {
+  const auto bits = __builtin_bit_cast(std::uint64_t, y);
+  // the biased exponent as a double without an int→double conversion: 2^52 + k − 2^52
+  const double e = __builtin_bit_cast(double, (bits >> 52) | 0x4330000000000000ull) -
+                   (4503599627370496.0 + 1023.0);
+  const double t =
+      __builtin_bit_cast(double, (bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull) - 1.0;
+  const double ln1pt = 9.949508033124665e-06 + t * (0.9992359203110663 + t * (-0.4902327532285396 +
+                       t * (0.2852763732840212 + t * (-0.13158456992108497 + t * 0.03044965816456355))));
+  return e * 0.6931471805599453 + ln1pt;
+}
+
+/// ω where y > 0 (and NaN): initial guess from an approximate ln y, then two FSC steps on
+/// z + ln z = y with an accurate ln z.
+void omega_positive(double* y, Index c) {
+  alignas(64) double z[kChunk], lz[kChunk];
+  for (Index k = 0; k < c; ++k) lz[k] = log_for_initial_guess(std::max(y[k], 1.0));
+  for (Index k = 0; k < c; ++k) z[k] = omega_initial_positive(y[k], lz[k]);
+  for (int step = 0; step < 2; ++step) {
+    AMapD(lz, c) = ACMapD(z, c).log();
+    for (Index k = 0; k < c; ++k) z[k] = fsc_step(y[k], z[k], lz[k]);
+  }
+  for (Index k = 0; k < c; ++k) y[k] = z[k];
+}
+
+/// ω on one chunk of doubles (c ≤ kChunk). The entries are sorted into three regions, each
+/// gathered into a contiguous buffer and evaluated with only the transcendental functions it
+/// needs (Eigen's packet exp/log, vectorized), then scattered back: y < −7 by the series
+/// (1 exp), −7 ≤ y ≤ 0 by Halley on z e^z = e^y (3 exp), y > 0 by FSC on z + ln z = y (3 log).
+void omega_chunk(const double* y, double* out, Index c) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  alignas(64) double buf[3][kChunk], special_y[kChunk];
+  int16_t idx[3][kChunk], special_k[kChunk];
+  Index n0 = 0, n1 = 0, n2 = 0, n_special = 0;
   for (Index k = 0; k < c; ++k) {
+    // Branch-free sorting with the counts in registers: v is stored into every list and only
+    // its own list's count advances (no dependence through memory from one k to the next).
     const double v = y[k];
-    double o = v < kExpRegion ? ey[k] : z[k];
-    if (v < -700.0) o = std::exp(v);
-    else if (!(v < std::numeric_limits<double>::infinity())) o = v;  // +inf and NaN
-    out[k] = o;
+    const auto kk = static_cast<int16_t>(k);
+    const Index r0 = v < kSeriesRegion;
+    const Index r2 = !(v <= 0.0);  // y > 0 and NaN
+    buf[0][n0] = v, idx[0][n0] = kk, n0 += r0;
+    buf[1][n1] = v, idx[1][n1] = kk, n1 += 1 - r0 - r2;
+    buf[2][n2] = v, idx[2][n2] = kk, n2 += r2;
+    // rare inputs, fixed up exactly at the end: Eigen's packet exp produces no subnormals,
+    // and ±inf / NaN pass through
+    special_y[n_special] = v, special_k[n_special] = kk;
+    n_special += 1 - (Index(v >= -700.0) & Index(v < inf));
+  }
+  const Index count[3] = {n0, n1, n2};
+  // Each list is padded to whole packets with a value of its region, so Eigen's exp/log run
+  // on full vectors only (a scalar tail per list would cost more than the vector body).
+  constexpr Index kPad = 8;
+  constexpr double kFill[3] = {-10.0, -1.0, 1.0};
+  void (*const evaluate[3])(double*, Index) = {omega_series, omega_negative, omega_positive};
+  for (int region = 0; region < 3; ++region) {
+    if (count[region] == 0) continue;
+    const Index padded = (count[region] + kPad - 1) / kPad * kPad;
+    for (Index j = count[region]; j < padded; ++j) buf[region][j] = kFill[region];
+    evaluate[region](buf[region], padded);
+  }
+  for (int region = 0; region < 3; ++region)  // y may alias out: y is not read from here on
+    for (Index j = 0; j < count[region]; ++j) out[idx[region][j]] = buf[region][j];
+  for (Index j = 0; j < n_special; ++j) {
+    const double v = special_y[j];
+    out[special_k[j]] = v < -700.0 ? std::exp(v) : v;  // −inf → 0; +inf, NaN → themselves
   }
 }
 

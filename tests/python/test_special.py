@@ -26,6 +26,7 @@ def sweep():
         np.logspace(-300, 307.9, 300),              # up to 8e307
         rng.uniform(-3, 3, 300),
         [-2.0, 1.0, np.nextafter(-2.0, -3), np.nextafter(1.0, 2), -40.0, -700.0, -708.5,
+         -7.0, np.nextafter(-7.0, -8), np.nextafter(-7.0, 0),
          -744.0, -745.2, 0.0, 5e-324, -5e-324, np.finfo(float).max],
     ])
 
