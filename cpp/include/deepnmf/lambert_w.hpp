@@ -9,8 +9,10 @@
 namespace deepnmf {
 
 /// w[i] = ω(y[i]) for any real y (−inf → 0, +inf → +inf, NaN → NaN); w may alias y.
-/// Double: initial approximation by region, two fourth-order Fritsch–Shafer–Crowley steps
-/// (Lawrence, Corless & Jeffrey 2012); float: computed in double and rounded.
+/// Double, by region: y < −7 the Lagrange series of W0(e^y) (no iteration); −7 ≤ y ≤ 0 two
+/// Halley steps on z e^z = e^y; y > 0 two fourth-order Fritsch–Shafer–Crowley steps on
+/// z + ln z = y (Lawrence, Corless & Jeffrey 2012). Worst error 2 ulp. Float: computed in
+/// double and rounded.
 template <class T>
 void wright_omega(const T* y, T* w, Index n);
 
