@@ -36,7 +36,7 @@ from ._validation import (
     check_tol,
     resolve_n_threads,
 )
-from .nmf import BetaNMF, stagnated
+from .nmf import BetaNMF, stagnated, stagnated_at
 
 
 class _LayeredMixin:
@@ -196,7 +196,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
     ----------
     ranks : sequence of int
         r1 > r2 > … > rL.
-    beta, init, max_iter, tol, random_state, n_threads, verbose, progress
+    beta, init, max_iter, tol, random_state, n_threads, verbose, progress, loss_every
         As :class:`BetaNMF`, applied to every layer (``max_iter`` and ``tol`` per layer: each
         layer stops on its own stagnation; one progress bar per layer). ``init`` may also be a
         fitted layered model with the same ranks (e.g. from :func:`deepnmf.load`): every
@@ -213,7 +213,9 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
     n_iter_per_layer_ : list of int
         Iterations run per layer.
     loss_history_ : list of ndarrays
-        Per layer, Dβ(W_{ℓ−1}, Wℓ Hℓ) over its iterations.
+        Per layer, Dβ(W_{ℓ−1}, Wℓ Hℓ) at the iterations ``loss_iterations_[ℓ−1]``.
+    loss_iterations_ : list of ndarrays
+        Per layer, the iteration of each recorded loss (see ``loss_every``).
     errors_ : ndarray of shape (L,)
         Final Dβ(W_{ℓ−1}, Wℓ Hℓ) per layer.
     """
@@ -231,6 +233,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         verbose: int = 0,
         warm_start: bool = False,
         progress: bool = False,
+        loss_every: int = 10,
     ) -> None:
         self.ranks = ranks
         self.beta = beta
@@ -242,6 +245,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         self.verbose = verbose
         self.warm_start = warm_start
         self.progress = progress
+        self.loss_every = loss_every
 
     def fit(self, X: Any, y: Any = None) -> MultilayerNMF:
         """Fit the layers one after the other.
@@ -273,7 +277,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                                  f"{len(ranks)}")
         Ws: list[np.ndarray] = []
         Hs: list[np.ndarray] = []
-        histories, iters, errors = [], [], []
+        histories, iters, errors, recorded_at = [], [], [], []
         Y: Any = first
         for layer, r in enumerate(ranks, start=1):
             # NNDSVD has only min(shape) singular pairs: a layer wider than its data (ranks
@@ -284,7 +288,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                 init, W0, H0 = "custom", W_start[layer - 1], H_start[layer - 1]
             model = BetaNMF(r, beta=beta, init=init, max_iter=self.max_iter, tol=self.tol,
                             random_state=rng, n_threads=self.n_threads, verbose=self.verbose,
-                            progress=self.progress)
+                            progress=self.progress, loss_every=self.loss_every)
             model._overcomplete_ok = layer > 1  # increasing ranks: warned about, allowed
             with warnings.catch_warnings():
                 # one warning for the whole model, below, names the layer
@@ -298,10 +302,11 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
             Ws.append(W)
             Hs.append(H)
             histories.append(model.loss_history_)
+            recorded_at.append(model.loss_iterations_)
             iters.append(model.n_iter_)
             errors.append(model.loss_)  # Dβ(Y, W H): the row normalization keeps the product
-            if self.tol > 0 and model.n_iter_ == model.max_iter and not stagnated(
-                    list(model.loss_history_), self.tol):
+            if self.tol > 0 and model.n_iter_ == model.max_iter and not stagnated_at(
+                    list(model.loss_history_), list(model.loss_iterations_), self.tol):
                 warnings.warn(f"MultilayerNMF layer {layer} stopped at max_iter={self.max_iter} "
                               f"before stagnating (tol={self.tol:g})", ConvergenceWarning, stacklevel=2)
             Y = W
@@ -309,6 +314,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         self.n_iter_ = int(max(iters))  # scikit-learn's convention: one int
         self.n_iter_per_layer_ = iters
         self.loss_history_ = histories
+        self.loss_iterations_ = recorded_at
         self.errors_ = np.asarray(errors)
         self.ranks_ = ranks
         self.beta_ = beta

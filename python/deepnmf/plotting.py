@@ -28,14 +28,20 @@ def _plt():
     return plt
 
 
-def _layer_errors(model: Any) -> list[np.ndarray]:
+def _layer_errors(model: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(iterations, errors) per layer: BetaNMF and MultilayerNMF record their loss every
+    ``loss_every`` iterations (``loss_iterations_``), the deep models every iteration."""
     hist = model.loss_history_
+    at = getattr(model, "loss_iterations_", None)
     if isinstance(hist, list):  # MultilayerNMF: one history per layer
-        return [np.asarray(h) for h in hist]
+        hs = [np.asarray(h) for h in hist]
+        xs = [np.asarray(a) for a in at] if at is not None else [np.arange(len(h)) for h in hs]
+        return list(zip(xs, hs))
     hist = np.asarray(hist)
     if hist.ndim == 1:  # BetaNMF
-        return [hist]
-    return [hist[:, l] for l in range(hist.shape[1] - 1)]
+        return [(np.asarray(at) if at is not None else np.arange(len(hist)), hist)]
+    x = np.arange(hist.shape[0])
+    return [(x, hist[:, l]) for l in range(hist.shape[1] - 1)]
 
 
 def plot_errors(model: Any, reference: Any = None, *, log: bool = True) -> Any:
@@ -60,10 +66,10 @@ def plot_errors(model: Any, reference: Any = None, *, log: bool = True) -> Any:
     errors = _layer_errors(model)
     ref = None
     if reference is not None:
-        ref = [e[-1] for e in _layer_errors(reference)]
-    for l, e in enumerate(errors, start=1):
+        ref = [e[-1] for _, e in _layer_errors(reference)]
+    for l, (x, e) in enumerate(errors, start=1):
         y = e / ref[l - 1] if ref is not None else e
-        (ax.semilogy if log else ax.plot)(y, label=f"layer {l}")
+        (ax.semilogy if log else ax.plot)(x, y, label=f"layer {l}")
     if ref is not None:
         ax.axhline(1.0, color="gray", lw=0.8, ls="--")
     ax.set_xlabel("iteration")

@@ -31,8 +31,10 @@ def test_loss_non_increasing_random(beta):
     X = rng.gamma(1.0, 1.0, size=(60, 80))
     if beta > 0:
         X[rng.random(X.shape) < 0.2] = 0  # exact zeros where the divergence allows them
-    model = BetaNMF(6, beta=beta, init="random", max_iter=200, tol=0, random_state=0).fit(X)
+    model = BetaNMF(6, beta=beta, init="random", max_iter=200, tol=0, random_state=0,
+                    loss_every=1).fit(X)
     assert len(model.loss_history_) == 201
+    np.testing.assert_array_equal(model.loss_iterations_, np.arange(201))
     assert_non_increasing(model.loss_history_)
     assert model.loss_history_[-1] < model.loss_history_[0]
     assert model.W_.min() >= np.finfo(float).eps and model.H_.min() >= np.finfo(float).eps
@@ -60,7 +62,7 @@ def test_same_trajectory_as_scikit_learn(cbcl, beta):
     r = 12
     W0 = rng.uniform(0.05, 0.5, size=(X.shape[0], r))
     H0 = rng.uniform(0.05, 0.5, size=(r, X.shape[1]))
-    ours = BetaNMF(r, beta=beta, init="custom", max_iter=40, tol=0).fit(X, W=W0, H=H0)
+    ours = BetaNMF(r, beta=beta, init="custom", max_iter=40, tol=0, loss_every=1).fit(X, W=W0, H=H0)
     for k in (1, 5, 20, 40):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -212,3 +214,25 @@ def test_progress_bar(capsys):
     X = np.random.default_rng(50).uniform(size=(20, 15))
     BetaNMF(3, max_iter=5, tol=0, progress=True).fit(X)
     assert "BetaNMF" in capsys.readouterr().err
+
+
+def test_loss_every_k_records_the_same_losses_and_stops_soundly():
+    """Evaluating the loss every k iterations changes nothing but what is recorded: the same
+    factors, the loss at iterations 0, k, 2k, … and the end equal to the every-iteration
+    history there; the stopping rule compares losses ≥ 10 iterations apart, as before."""
+    X = np.random.default_rng(60).uniform(0.1, 1, (40, 30))
+    every = BetaNMF(4, max_iter=57, tol=0, loss_every=1).fit(X)
+    sparse = BetaNMF(4, max_iter=57, tol=0, loss_every=10).fit(X)
+    np.testing.assert_array_equal(sparse.W_, every.W_)
+    np.testing.assert_array_equal(sparse.loss_iterations_, [0, 10, 20, 30, 40, 50, 57])
+    np.testing.assert_allclose(sparse.loss_history_, every.loss_history_[sparse.loss_iterations_],
+                               rtol=1e-14)
+    tol = 1e-5
+    b = BetaNMF(4, max_iter=5000, tol=tol, loss_every=10).fit(X)
+    assert b.n_iter_ < 5000 and (b.n_iter_ - 1) % 10 == 0
+    full = BetaNMF(4, max_iter=b.n_iter_, tol=0, loss_every=1).fit(X).loss_history_
+    # b stopped at the first multiple of 10 where the loss fell by ≤ tol over 10 iterations
+    stops = [d for d in range(10, b.n_iter_, 10) if full[d - 10] - full[d] <= tol * full[d - 10]]
+    assert stops == [b.n_iter_ - 1]
+    with pytest.raises(ValueError, match="loss_every"):
+        BetaNMF(4, loss_every=0).fit(X)

@@ -52,7 +52,7 @@ def test_betanmf_continued():
     np.testing.assert_array_equal(again.components_, long.components_)
     half.set_params(warm_start=True).fit(X)
     np.testing.assert_array_equal(half.W_, long.W_)
-    assert half.loss_history_[0] == long.loss_history_[20]
+    assert half.loss_history_[0] == long.loss_history_[list(long.loss_iterations_).index(20)]
 
 
 def test_multilayer_warm_start_starts_every_layer_from_the_model():
