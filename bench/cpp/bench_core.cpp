@@ -10,6 +10,7 @@
 
 #include "deepnmf/lambert_w.hpp"
 #include "deepnmf/mu.hpp"
+#include "deepnmf/sparse.hpp"
 
 using namespace deepnmf;
 
@@ -94,6 +95,46 @@ BENCHMARK_TEMPLATE(BM_KlIteration, double)->Args({361, 2429, 80, 1})->Args({361,
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_KlIteration, float)->Args({361, 2429, 80, 1})->Args({361, 2429, 80, 2})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// One sparse KL MU iteration (W on CSR, then H on CSC) on a document–term-like matrix shaped
+/// like `classic` (7094 × 41681, 224k nonzeros, Zipf-distributed terms), rank r = arg 0,
+/// n_threads = arg 1.
+void BM_SparseKlIteration(benchmark::State& st) {
+  const Index m = 7094, n = 41681, nnz_target = 223839, r = st.range(0);
+  const int threads = static_cast<int>(st.range(1));
+  std::mt19937_64 g(7);
+  // terms by a Zipf law (exponent 1) via the inverse CDF of a continuous approximation
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<std::vector<int>> rows(m);
+  const Index per_row = nnz_target / m;
+  for (Index i = 0; i < m; ++i) {
+    for (Index k = 0; k < per_row; ++k)
+      rows[i].push_back(static_cast<int>(std::min<double>(n - 1, std::pow(double(n), u(g)) - 1.0)));
+    std::sort(rows[i].begin(), rows[i].end());
+    rows[i].erase(std::unique(rows[i].begin(), rows[i].end()), rows[i].end());
+  }
+  std::vector<int> rp(m + 1, 0), ri, cp(n + 1, 0), ci;
+  std::vector<double> rv, cv;
+  for (Index i = 0; i < m; ++i) {
+    for (int j : rows[i]) ri.push_back(j), rv.push_back(1.0 + double(g() % 5)), ++cp[j + 1];
+    rp[i + 1] = static_cast<int>(ri.size());
+  }
+  for (Index j = 0; j < n; ++j) cp[j + 1] += cp[j];
+  ci.resize(ri.size()), cv.resize(ri.size());
+  std::vector<int> fill(cp.begin(), cp.end() - 1);
+  for (Index i = 0; i < m; ++i)
+    for (int p = rp[i]; p < rp[i + 1]; ++p) ci[fill[ri[p]]] = int(i), cv[fill[ri[p]]++] = rv[p];
+  const Compressed<double, int> csr{m, n, rp.data(), ri.data(), rv.data()};
+  const Compressed<double, int> csc{n, m, cp.data(), ci.data(), cv.data()};
+  Mat<double> W = uniform<double>(m, r, 0.05, 0.5, 2), H = uniform<double>(r, n, 0.05, 0.5, 3);
+  for (auto _ : st) {
+    mu_w_sparse<double, int>(csr, W, H, 1.0, threads, false);
+    mu_h_sparse<double, int>(csc, W, H, 1.0, false, threads, false);
+    benchmark::DoNotOptimize(W.data());
+  }
+  st.counters["nnz"] = double(ri.size());
+}
+BENCHMARK(BM_SparseKlIteration)->Args({20, 1})->Args({20, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

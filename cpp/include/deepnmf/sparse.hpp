@@ -118,7 +118,6 @@ template <class T, class I, class Sink>
 double h_pass_sparse(const Compressed<T, I>& Yc, const CMatRef<T>& W, const CMatRef<T>& H,
                      int n_threads, bool want_loss, Sink&& sink) {
   const Index n = Yc.outer, r = W.cols();
-  const Mat<T> Ht = transpose_tiled<T>(H, n_threads);
   const Vec<T> colsum_W = column_sums<T>(W);
   const double total_v = want_loss ? double(colsum_W.dot(row_sums<T>(H))) : 0.0;  // before H moves
   const Blocking blocks(n, block_length(std::max<Index>(1, Yc.ptr[n] / std::max<Index>(1, n)) * r + r, n));
@@ -131,9 +130,13 @@ double h_pass_sparse(const Compressed<T, I>& Yc, const CMatRef<T>& W, const CMat
         Mat<T>& P = ws.first;
         Mat<T>& Q = ws.second;
         Mat<T> Qt = Mat<T>::Zero(nb, r);  // column j of Q as a contiguous row
+        // column j of H, gathered once per column: the block's columns of H stay in cache
+        // (r × nb entries), so no transposed copy of H is needed
+        Vec<T> h_col(r);
+        const T* h = h_col.data();
         double part = 0.0;
         for (Index j = 0; j < nb; ++j) {
-          const T* h = Ht.row(j0 + j).data();
+          for (Index k = 0; k < r; ++k) h_col[k] = H(k, j0 + j);
           T* q = Qt.row(j).data();
           for (Index p = Yc.ptr[j0 + j]; p < Yc.ptr[j0 + j + 1]; ++p) {
             const T* w = W.data() + Index(Yc.idx[p]) * W.outerStride();
