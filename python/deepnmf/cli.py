@@ -210,8 +210,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:  # type: ignore[no-untyped-def]
+    return f"deepnmf: warning: {message} ({category.__name__})\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
     args = build_parser().parse_args(argv)
+    previous = warnings.formatwarning
+    warnings.formatwarning = _one_line_warning  # a command line shows no source lines
     try:
         return int(args.run(args))
     except CliError as exc:
@@ -220,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, RuntimeError) as exc:  # bad data or parameters
         print(f"deepnmf: error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
+    finally:
+        warnings.formatwarning = previous
 
 
 if __name__ == "__main__":

@@ -160,8 +160,8 @@ def plot_abundances(model: Any, image_shape: tuple[int, int], *, layers: Sequenc
 def plot_hierarchy(model: Any, labels: Sequence[Sequence[str]] | None = None, *, top: int = 2) -> Any:
     """The components of every layer as nodes (layer 1 at the bottom) and, for each component
     of layer ℓ+1, edges from the ``top`` components of layer ℓ with the largest weights in its
-    row of Hℓ+1 (rows sum to one in DeepNMF), edge width ∝ weight. ``labels[ℓ-1][k]`` names
-    component k of layer ℓ (e.g. a topic's top words).
+    row of Hℓ+1 (rows sum to one in DeepNMF), edge width ∝ weight. Each layer's nodes are
+    ordered by the mean position of the components they feed, so few edges cross.
 
     Parameters
     ----------
@@ -179,20 +179,38 @@ def plot_hierarchy(model: Any, labels: Sequence[Sequence[str]] | None = None, *,
     plt = _plt()
     H = model.H_
     ranks = [h.shape[0] for h in H]
-    fig, ax = plt.subplots(figsize=(max(6, 0.6 * ranks[0]), 1.8 * len(ranks)))
-    xs = [np.linspace(0, 1, r) if r > 1 else np.array([0.5]) for r in ranks]
-    for l in range(1, len(ranks)):
-        Hn = H[l] / np.maximum(H[l].sum(axis=1, keepdims=True), 1e-300)
+    L = len(ranks)
+    fig, ax = plt.subplots(figsize=(min(18.0, max(6.0, 0.22 * ranks[0])), 1.8 * L))
+    weights = [None] + [h / np.maximum(h.sum(axis=1, keepdims=True), 1e-300) for h in H[1:]]
+    # Node positions in [0, 1] by barycentric ordering (Sugiyama-style sweeps): each layer is
+    # ordered by the mean position of the nodes it is connected to in the layer just placed
+    # (columns or rows of Hℓ+1), alternately downwards and upwards, so that few edges cross.
+    def spread(centre: np.ndarray) -> np.ndarray:
+        pos = np.empty(len(centre))
+        pos[np.argsort(centre, kind="stable")] = np.linspace(0, 1, len(centre)) if len(centre) > 1 else 0.5
+        return pos
+
+    xs: list[np.ndarray] = [spread(np.arange(float(r))) for r in ranks]
+    for _ in range(3):
+        for l in range(L - 2, -1, -1):  # down: node j of layer ℓ by the nodes it feeds
+            Wn = weights[l + 1]
+            feed = Wn.sum(axis=0)
+            xs[l] = spread((xs[l + 1] @ Wn) / np.where(feed > 0, feed, 1.0))
+        for l in range(1, L):  # up: node k of layer ℓ+1 by the nodes that feed it (rows sum to 1)
+            xs[l] = spread(weights[l] @ xs[l - 1])
+    for l in range(1, L):
+        Hn = weights[l]
         for k in range(ranks[l]):
             for j in np.argsort(Hn[k])[::-1][:top]:
                 ax.plot([xs[l - 1][j], xs[l][k]], [l - 1, l], color="tab:blue",
                         lw=0.5 + 4 * Hn[k, j], alpha=0.7)
+    fontsize = 7 if ranks[0] <= 40 else 5
     for l, r in enumerate(ranks):
-        ax.scatter(xs[l], np.full(r, l), s=60, color="tab:orange", zorder=3)
+        ax.scatter(xs[l], np.full(r, l), s=60 if r <= 40 else 20, color="tab:orange", zorder=3)
         for k in range(r):
             text = labels[l][k] if labels is not None and l < len(labels) and k < len(labels[l]) else str(k + 1)
             ax.annotate(text, (xs[l][k], l), textcoords="offset points", xytext=(0, 7),
-                        ha="center", fontsize=7)
+                        ha="center", fontsize=fontsize, rotation=0 if r <= 40 else 90)
     ax.set_yticks(range(len(ranks)))
     ax.set_yticklabels([f"layer {l + 1} (r={r})" for l, r in enumerate(ranks)])
     ax.set_xticks([])
