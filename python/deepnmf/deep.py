@@ -106,6 +106,20 @@ class _LayeredMixin:
         eps = np.finfo(dtype).eps
         return np.full((k, r), np.sqrt(max(mean, eps) / r), dtype=dtype)
 
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit, and return W1.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (m, n)
+        y : ignored
+
+        Returns
+        -------
+        W1 : ndarray of shape (m, r1)
+        """
+        return self.fit(X).W_[0]  # type: ignore[attr-defined]
+
     def transform(self, X: Any) -> np.ndarray:
         """W1 of new rows X (k×n) with the learned Hℓ fixed (see :meth:`transform_layers`).
 
@@ -320,20 +334,6 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         self.beta_ = beta
         self.n_features_in_ = first.shape[1]
         return self
-
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-        """Fit, and return W1.
-
-        Parameters
-        ----------
-        X : array-like or scipy.sparse matrix of shape (m, n)
-        y : ignored
-
-        Returns
-        -------
-        W1 : ndarray of shape (m, r1)
-        """
-        return self.fit(X).W_[0]
 
     def transform_layers(self, X: Any) -> list[np.ndarray]:
         """[W1, …, WL] of new rows X (k×n), layer after layer as in the fit: Wℓ minimizes
@@ -652,17 +652,3 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
     def objective_history_(self) -> np.ndarray:
         """The weighted objective F after each outer iteration (last column of loss_history_)."""
         return self.loss_history_[:, -1]
-
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-        """Fit, and return W1.
-
-        Parameters
-        ----------
-        X : array-like or scipy.sparse matrix of shape (m, n)
-        y : ignored
-
-        Returns
-        -------
-        W1 : ndarray of shape (m, r1)
-        """
-        return self.fit(X).W_[0]

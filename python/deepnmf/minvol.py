@@ -326,20 +326,6 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         self.admm_iterations_ = np.array(admm_iters, dtype=int).reshape(len(admm_iters), -1)
         self.n_iter_ = n_iter
 
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-        """Fit, and return W1.
-
-        Parameters
-        ----------
-        X : array-like or scipy.sparse matrix of shape (m, n)
-        y : ignored
-
-        Returns
-        -------
-        W1 : ndarray of shape (m, r1)
-        """
-        return self.fit(X).W_[0]
-
     def transform_layers(self, X: Any) -> list[np.ndarray]:
         """[W1, …, WL] of new rows X (k×n) with the learned Hℓ fixed: the minimizer of the data
         terms Σℓ λℓ D(W_{ℓ−1}, Wℓ Hℓ) over Wℓ ≥ ε (jointly convex for KL, solved by the
