@@ -134,6 +134,27 @@ class _LayeredMixin:
         """
         return self.transform_layers(X)[0]
 
+    def inverse_transform(self, W: Any, layer: int = 1) -> np.ndarray:
+        """Data rows from their codes: W Hℓ ⋯ H1 for codes W of layer ℓ (by default W1, what
+        :meth:`transform` returns).
+
+        Parameters
+        ----------
+        W : array-like of shape (k, rℓ)
+            Codes of k rows at layer ℓ (e.g. ``transform_layers(X)[ℓ - 1]``).
+        layer : int, default 1
+            ℓ in 1..L.
+
+        Returns
+        -------
+        X_hat : ndarray of shape (k, n)
+        """
+        F = self.features(layer)
+        W = np.asarray(W, dtype=F.dtype)
+        if W.ndim != 2 or W.shape[1] != F.shape[0]:
+            raise ValueError(f"W must have shape (k, {F.shape[0]}) for layer {layer}, got {W.shape}")
+        return W @ F
+
     def score(self, X: Any, y: Any = None) -> float:
         """Negative objective on X with the learned Hℓ fixed (higher is better), for model
         selection: −Σℓ λℓ Dβ(W_{ℓ−1}, Wℓ Hℓ) at the Wℓ of :meth:`transform_layers`

@@ -98,6 +98,9 @@ class BetaNMF(EstimatorMixin):
         (about 15 % of a KL iteration), so the default evaluates it as scikit-learn does. The
         stopping rule compares losses ``max(10, loss_every)`` iterations apart; 1 records every
         iteration.
+    callback : callable(model, iteration) -> bool, optional
+        Called after every iteration with the model holding the current ``W_`` and ``H_``
+        (not for data rescaled beyond 2^±300); returning True stops the fit.
 
     Attributes
     ----------
@@ -138,6 +141,7 @@ class BetaNMF(EstimatorMixin):
         warm_start: bool = False,
         progress: bool = False,
         loss_every: int = 10,
+        callback: Any = None,
     ) -> None:
         self.n_components = n_components
         self.beta = beta
@@ -150,6 +154,7 @@ class BetaNMF(EstimatorMixin):
         self.warm_start = warm_start
         self.progress = progress
         self.loss_every = loss_every
+        self.callback = callback
 
     # ---------------------------------------------------------------- fitting
     def fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> BetaNMF:
@@ -231,7 +236,7 @@ class BetaNMF(EstimatorMixin):
         at: list[int] = []  # the iteration of each recorded loss
         start = time.perf_counter()
         n_iter = 0
-        interrupted = False
+        interrupted = stopped = False
         bar = progress_bar(self.progress, max_iter, "BetaNMF")
         try:
             for n_iter in range(1, max_iter + 1):
@@ -241,6 +246,14 @@ class BetaNMF(EstimatorMixin):
                 loss = data.mu_w(W, H, beta, nt, record)
                 data.mu_h(W, H, beta, False, nt)
                 bar.update()
+                if self.callback is not None and scale == 1.0:
+                    self.W_, self.H_, self.components_, self.n_iter_ = W, H, H, n_iter
+                    if self.callback(self, n_iter):
+                        stopped = True
+                        if record:
+                            losses.append(loss)
+                            at.append(done)
+                        break
                 if not record:
                     continue
                 losses.append(loss)
@@ -261,7 +274,7 @@ class BetaNMF(EstimatorMixin):
         losses.append(data.divergence(W, H, beta, nt))
         at.append(n_iter - 1 if interrupted else n_iter)
         converged = tol > 0 and stagnated_at(losses, at, tol, window)
-        if tol > 0 and not converged and not interrupted and n_iter == max_iter:
+        if tol > 0 and not converged and not interrupted and not stopped and n_iter == max_iter:
             warnings.warn(
                 f"BetaNMF stopped at max_iter={max_iter} before the loss stagnated "
                 f"(tol={tol:g}); increase max_iter", ConvergenceWarning, stacklevel=3)

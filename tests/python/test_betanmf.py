@@ -236,3 +236,18 @@ def test_loss_every_k_records_the_same_losses_and_stops_soundly():
     assert stops == [b.n_iter_ - 1]
     with pytest.raises(ValueError, match="loss_every"):
         BetaNMF(4, loss_every=0).fit(X)
+
+
+def test_callback_sees_the_iterate_and_can_stop():
+    X = np.random.default_rng(61).uniform(0.1, 1, (30, 20))
+    seen = []
+
+    def cb(model, it):
+        seen.append((it, deepnmf.beta_divergence(X, (model.W_, model.H_), 1.0)))
+        return it == 7
+
+    m = BetaNMF(3, max_iter=100, tol=0, callback=cb, loss_every=1).fit(X)
+    assert m.n_iter_ == 7 and [it for it, _ in seen] == list(range(1, 8))
+    losses = [d for _, d in seen]
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(losses, losses[1:]))  # MU is monotone
+    assert losses[-1] == pytest.approx(m.loss_, rel=1e-12)

@@ -252,3 +252,14 @@ def test_top_features_labels():
     assert top_features(F, ["a", "b", "c"], 2) == ["b c", "a c"]
     with pytest.raises(ValueError, match="one column per name"):
         top_features(F, ["a", "b"])
+
+
+def test_inverse_transform_maps_codes_back_to_rows():
+    X = random_data(1.0, seed=23)
+    model = DeepNMF([6, 3], init_iter=20, max_iter=10, tol=0).fit(X)
+    np.testing.assert_allclose(model.inverse_transform(model.W_[0]), model.reconstruction(1),
+                               rtol=1e-12)
+    np.testing.assert_allclose(model.inverse_transform(model.W_[1], layer=2),
+                               model.reconstruction(2), rtol=1e-12)
+    with pytest.raises(ValueError, match="shape"):
+        model.inverse_transform(model.W_[1])
