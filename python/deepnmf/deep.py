@@ -36,7 +36,7 @@ from ._validation import (
     check_tol,
     resolve_n_threads,
 )
-from .nmf import BetaNMF, stagnated, stagnated_at
+from .nmf import BetaNMF, stagnated
 
 
 class _LayeredMixin:
@@ -340,8 +340,8 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
             recorded_at.append(model.loss_iterations_)
             iters.append(model.n_iter_)
             errors.append(model.loss_)  # Dβ(Y, W H): the row normalization keeps the product
-            if self.tol > 0 and model.n_iter_ == model.max_iter and not stagnated_at(
-                    list(model.loss_history_), list(model.loss_iterations_), self.tol):
+            if self.tol > 0 and model.n_iter_ == model.max_iter and not stagnated(
+                    list(model.loss_history_), self.tol, iterations=list(model.loss_iterations_)):
                 warnings.warn(f"MultilayerNMF layer {layer} stopped at max_iter={self.max_iter} "
                               f"before stagnating (tol={self.tol:g})", ConvergenceWarning, stacklevel=2)
             Y = W
@@ -486,8 +486,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         self.warm_start = warm_start
 
     # ------------------------------------------------------------ set-up
-    def _initial_factors(self, data: Any, ranks: list[int], beta: float):
-        source = start_model(self)
+    def _initial_factors(self, data: Any, ranks: list[int], beta: float, source: Any):
         if source is not None:
             W_list, H_list = explicit_factors(model_factors(source), ranks, data.shape, data.dtype)
             return W_list, H_list, None
@@ -545,9 +544,9 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
         nt = resolve_n_threads(self.n_threads)
-        lam_source = start_model(self)  # read before W_ is replaced (warm_start)
-        W, H, init_model = self._initial_factors(data, ranks, beta)
-        if scale != 1.0 and (not isinstance(self.init, str) or lam_source is not None):
+        source = start_model(self)  # read before W_ is replaced (warm_start)
+        W, H, init_model = self._initial_factors(data, ranks, beta, source)
+        if scale != 1.0 and (not isinstance(self.init, str) or source is not None):
             for w in W:
                 w *= scale
         L = len(ranks)
@@ -559,7 +558,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             return layer(l).divergence(W[l], H[l], beta, nt)
 
         losses0 = np.array([layer_loss(l) for l in range(L)])
-        lam = self._weights(losses0, lam_source)
+        lam = self._weights(losses0, source)
         history = [losses0]
 
         self.W_, self.H_, self.weights_ = W, H, lam

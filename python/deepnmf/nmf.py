@@ -39,27 +39,23 @@ def rank_message(r: int, m: int, n: int) -> str:
             "needed for an exact factorization")
 
 
-def stagnated(losses: list[float], tol: float, window: int = STAGNATION_WINDOW) -> bool:
+def stagnated(losses: list[float], tol: float, window: int = STAGNATION_WINDOW,
+              iterations: list[int] | None = None) -> bool:
     """True when the loss fell by less than ``tol`` (relative) over the last ``window``
-    iterations. MU never increases the loss, so this is a sound stagnation test."""
-    if len(losses) <= window:
-        return False
-    before, now = losses[-1 - window], losses[-1]
-    return (before - now) <= tol * abs(before)
-
-
-def stagnated_at(losses: list[float], iterations: list[int], tol: float,
-                 window: int = STAGNATION_WINDOW) -> bool:
-    """:func:`stagnated` for losses recorded at some iterations only: compares the last loss
-    with the latest one recorded at least ``window`` iterations before it. Sound for the same
-    reason (the loss never increases between two recorded iterations)."""
-    if not iterations:
-        return False
-    last = iterations[-1]
-    for j in range(len(iterations) - 2, -1, -1):
-        if iterations[j] <= last - window:
-            return (losses[j] - losses[-1]) <= tol * abs(losses[j])
-    return False
+    iterations: the last loss against the latest one recorded at least ``window`` iterations
+    before it. ``iterations[k]`` is when ``losses[k]`` was recorded (default: one per
+    iteration). MU never increases the loss between two recorded iterations, so this is a
+    sound stagnation test."""
+    if iterations is None:
+        if len(losses) <= window:
+            return False
+        j = len(losses) - 1 - window
+    else:
+        j = next((k for k in range(len(iterations) - 2, -1, -1)
+                  if iterations[k] <= iterations[-1] - window), -1)
+        if j < 0:
+            return False
+    return (losses[j] - losses[-1]) <= tol * abs(losses[j])
 
 
 class BetaNMF(EstimatorMixin):
@@ -261,7 +257,7 @@ class BetaNMF(EstimatorMixin):
                 if self.verbose and done % self.verbose == 0:
                     print(f"BetaNMF iter {done:5d}  loss {loss:.6e}  "
                           f"{time.perf_counter() - start:7.2f}s")
-                if tol > 0 and stagnated_at(losses, at, tol, window):
+                if tol > 0 and stagnated(losses, tol, window, at):
                     break
         except KeyboardInterrupt:
             interrupted = True
@@ -273,7 +269,7 @@ class BetaNMF(EstimatorMixin):
             bar.close()
         losses.append(data.divergence(W, H, beta, nt))
         at.append(n_iter - 1 if interrupted else n_iter)
-        converged = tol > 0 and stagnated_at(losses, at, tol, window)
+        converged = tol > 0 and stagnated(losses, tol, window, at)
         if tol > 0 and not converged and not interrupted and not stopped and n_iter == max_iter:
             warnings.warn(
                 f"BetaNMF stopped at max_iter={max_iter} before the loss stagnated "
