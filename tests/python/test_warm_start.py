@@ -79,18 +79,18 @@ def test_minvol_continued_from_a_saved_model(tmp_path):
     assert np.all(np.diff(F) <= 1e-12 * abs(F[0]))
 
 
-@pytest.mark.parametrize("make,start,match", [
-    (lambda s: DeepNMF([3, 2], init=s, max_iter=2), MultilayerNMF([4, 2], max_iter=3, tol=0), "W1 has shape"),
-    (lambda s: DeepNMF([4, 2], init=s, max_iter=2), DeepNMF([4, 2]), "not fitted"),
-    (lambda s: BetaNMF(4, init=s, max_iter=2), MultilayerNMF([4, 2], max_iter=3, tol=0), "2-layer"),
-    (lambda s: MultilayerNMF([4, 2, 1], init=s, max_iter=2), MultilayerNMF([4, 2], max_iter=3, tol=0),
-     "2 layers"),
+FITTED_2_LAYERS = MultilayerNMF([4, 2], max_iter=3, tol=0).fit(X)
+
+
+@pytest.mark.parametrize("estimator,start,match", [
+    (DeepNMF([3, 2], max_iter=2), FITTED_2_LAYERS, "W1 has shape"),
+    (DeepNMF([4, 2], max_iter=2), DeepNMF([4, 2]), "not fitted"),
+    (BetaNMF(4, max_iter=2), FITTED_2_LAYERS, "2-layer"),
+    (MultilayerNMF([4, 2, 1], max_iter=2), FITTED_2_LAYERS, "2 layers"),
 ])
-def test_mismatched_start_models_are_clear_errors(make, start, match):
-    if start.get_params().get("max_iter") == 3:
-        start.fit(X)
+def test_mismatched_start_models_are_clear_errors(estimator, start, match):
     with pytest.raises(ValueError, match=match):
-        make(start).fit(X)
+        estimator.set_params(init=start).fit(X)
 
 
 def test_warm_start_on_data_of_another_shape_is_an_error():
