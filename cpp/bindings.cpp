@@ -1,6 +1,7 @@
 // The only pybind11 file. Every array argument is bound with .noconvert() to a row-major
 // Eigen::Ref of the exact dtype: a wrong dtype or layout is a TypeError, never a silent copy
-// (Python normalizes once per fit, in deepnmf._validation). Each kernel runs with the GIL
+// (Python normalizes once per fit, in deepnmf._validation). The one exception is H next to
+// sparse data, taken in C or Fortran order (FactorTranspose). Each kernel runs with the GIL
 // released: it touches only the buffers pinned by its arguments and no Python object.
 #include <pybind11/eigen.h>
 #include <pybind11/numpy.h>
@@ -242,65 +243,118 @@ Compressed<T, I> compressed(const py::array_t<I, py::array::c_style>& ptr,
   return c;
 }
 
+/// Hᵀ (n×r, rows contiguous: what the sparse kernels read, see sparse.hpp) of a factor H (r×n)
+/// handed over in either layout: a view of a Fortran-ordered H, the layout the estimators keep
+/// for sparse data, or a transposed copy of a C-ordered one that store() writes back. Built
+/// with the GIL held; load() and store() copy and may run without it.
+template <class T>
+class FactorTranspose {
+ public:
+  FactorTranspose(py::array_t<T, 0>& H, bool writes, const char* who) {
+    const std::string w(who);
+    require(H.ndim() == 2, w + ": H must be two-dimensional, got " + std::to_string(H.ndim()) +
+                               " dimensions");
+    require(!writes || H.writeable(), w + ": H is updated in place and must be writeable");
+    const bool f_order = (H.flags() & py::array::f_style) != 0;
+    require(f_order || (H.flags() & py::array::c_style) != 0,
+            w + ": H must be contiguous (C or Fortran order)");
+    r_ = H.shape(0), n_ = H.shape(1);
+    data_ = writes ? H.mutable_data() : const_cast<T*>(H.data());
+    is_view_ = f_order;
+  }
+  void load(int n_threads) {
+    if (is_view_) return;
+    copy_.resize(n_, r_);
+    transpose_into<T>(Eigen::Map<const Mat<T>>(data_, r_, n_), copy_, n_threads);
+  }
+  MatRef<T> ref() { return is_view_ ? MatRef<T>(Eigen::Map<Mat<T>>(data_, n_, r_)) : MatRef<T>(copy_); }
+  void store(int n_threads) {
+    if (!is_view_) transpose_into<T>(copy_, Eigen::Map<Mat<T>>(data_, r_, n_), n_threads);
+  }
+
+ private:
+  T* data_ = nullptr;
+  Index r_ = 0, n_ = 0;
+  bool is_view_ = true;
+  Mat<T> copy_;
+};
+
+/// The sparse bindings' H: a float array of T in C or Fortran order (see FactorTranspose).
+template <class T>
+using FactorArray = py::array_t<T, 0>;
+
 template <class T, class I>
 void register_sparse_ti(py::module_& m) {
   using IArr = py::array_t<I, py::array::c_style>;
   using TArr = py::array_t<T, py::array::c_style>;
   m.def(
       "mu_h_sparse",
-      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, CMatRef<T> W, MatRef<T> H, double beta,
-         bool row_sums_one, int n_threads, bool want_loss) {
+      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, CMatRef<T> W, FactorArray<T> H,
+         double beta, bool row_sums_one, int n_threads, bool want_loss) {
         const auto Y = compressed<T, I>(ptr, idx, val, n_, m_, "mu_h");  // CSC: outer = columns
+        FactorTranspose<T> Ht(H, true, "mu_h");
         py::gil_scoped_release nogil;
-        return mu_h_sparse<T, I>(Y, W, H, beta, row_sums_one, n_threads, want_loss);
+        Ht.load(n_threads);
+        const double loss = mu_h_sparse<T, I>(Y, W, Ht.ref(), beta, row_sums_one, n_threads, want_loss);
+        Ht.store(n_threads);
+        return loss;
       },
       "indptr"_a.noconvert(), "indices"_a.noconvert(), "data"_a.noconvert(), "m"_a, "n"_a,
       "W"_a.noconvert(), "H"_a.noconvert(), "beta"_a, "row_sums_one"_a = false,
-      "n_threads"_a = 1, "want_loss"_a = false, "mu_h on CSC data (beta = 1).");
+      "n_threads"_a = 1, "want_loss"_a = false,
+      "mu_h on CSC data (beta = 1); H in Fortran order is updated without a transposed copy.");
   m.def(
       "mu_w_sparse",
-      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, MatRef<T> W, CMatRef<T> H, double beta,
-         int n_threads, bool want_loss) {
+      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, MatRef<T> W, FactorArray<T> H,
+         double beta, int n_threads, bool want_loss) {
         const auto Y = compressed<T, I>(ptr, idx, val, m_, n_, "mu_w");
+        FactorTranspose<T> Ht(H, false, "mu_w");
         py::gil_scoped_release nogil;
-        return mu_w_sparse<T, I>(Y, W, H, beta, n_threads, want_loss);
+        Ht.load(n_threads);
+        return mu_w_sparse<T, I>(Y, W, Ht.ref(), beta, n_threads, want_loss);
       },
       "indptr"_a.noconvert(), "indices"_a.noconvert(), "data"_a.noconvert(), "m"_a, "n"_a,
       "W"_a.noconvert(), "H"_a.noconvert(), "beta"_a, "n_threads"_a = 1, "want_loss"_a = false,
       "mu_w on CSR data (beta = 1).");
   m.def(
       "coupled_w_sparse",
-      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, MatRef<T> W, CMatRef<T> H,
+      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, MatRef<T> W, FactorArray<T> H,
          CMatRef<T> W_bar, double lam, double beta, int n_threads, bool want_loss) {
         const auto Y = compressed<T, I>(ptr, idx, val, m_, n_, "coupled_w");
+        FactorTranspose<T> Ht(H, false, "coupled_w");
         py::gil_scoped_release nogil;
-        return coupled_w_sparse<T, I>(Y, W, H, W_bar, lam, beta, n_threads, want_loss);
+        Ht.load(n_threads);
+        return coupled_w_sparse<T, I>(Y, W, Ht.ref(), W_bar, lam, beta, n_threads, want_loss);
       },
       "indptr"_a.noconvert(), "indices"_a.noconvert(), "data"_a.noconvert(), "m"_a, "n"_a,
       "W"_a.noconvert(), "H"_a.noconvert(), "W_bar"_a.noconvert(), "lam"_a, "beta"_a,
       "n_threads"_a = 1, "want_loss"_a = false, "coupled_w on CSR data (beta = 1).");
   m.def(
       "beta_divergence_wh_sparse",
-      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, CMatRef<T> W, CMatRef<T> H,
+      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, CMatRef<T> W, FactorArray<T> H,
          double beta, int n_threads) {
         const auto X = compressed<T, I>(ptr, idx, val, m_, n_, "beta_divergence");
+        FactorTranspose<T> Ht(H, false, "beta_divergence");
         py::gil_scoped_release nogil;
-        return beta_divergence_wh_sparse<T, I>(X, W, H, beta, n_threads);
+        Ht.load(n_threads);
+        return beta_divergence_wh_sparse<T, I>(X, W, Ht.ref(), beta, n_threads);
       },
       "indptr"_a.noconvert(), "indices"_a.noconvert(), "data"_a.noconvert(), "m"_a, "n"_a,
       "W"_a.noconvert(), "H"_a.noconvert(), "beta"_a, "n_threads"_a = 1,
       "D_KL(X, W H) for CSR X.");
   m.def(
       "minvol_w_sparse",
-      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, MatRef<T> W, CMatRef<T> H,
+      [](IArr ptr, IArr idx, TArr val, Index m_, Index n_, MatRef<T> W, FactorArray<T> H,
          std::optional<MatD> W_bar, double alpha, double lam, double delta, double rho, double tol,
          int max_iter, int n_threads, bool adaptive_rho, bool exact) {
         const auto Y = compressed<T, I>(ptr, idx, val, m_, n_, "minvol_w");
+        FactorTranspose<T> Ht(H, false, "minvol_w");
         AdmmReport rep;
         {
           py::gil_scoped_release nogil;
-          rep = minvol_w_sparse<T, I>(Y, W, H, W_bar ? &*W_bar : nullptr, alpha, lam, delta, rho,
-                                      tol, max_iter, n_threads, adaptive_rho, exact);
+          Ht.load(n_threads);
+          rep = minvol_w_sparse<T, I>(Y, W, Ht.ref(), W_bar ? &*W_bar : nullptr, alpha, lam, delta,
+                                      rho, tol, max_iter, n_threads, adaptive_rho, exact);
         }
         return py::dict("iterations"_a = rep.iterations, "residual"_a = rep.residual,
                         "rho"_a = rep.rho, "accepted"_a = rep.accepted,

@@ -126,10 +126,11 @@ void BM_SparseKlIteration(benchmark::State& st) {
     for (int p = rp[i]; p < rp[i + 1]; ++p) ci[fill[ri[p]]] = int(i), cv[fill[ri[p]]++] = rv[p];
   const Compressed<double, int> csr{m, n, rp.data(), ri.data(), rv.data()};
   const Compressed<double, int> csc{n, m, cp.data(), ci.data(), cv.data()};
-  Mat<double> W = uniform<double>(m, r, 0.05, 0.5, 2), H = uniform<double>(r, n, 0.05, 0.5, 3);
+  // Ht = Hᵀ (n×r): the layout the sparse kernels take (an F-ordered H on the Python side)
+  Mat<double> W = uniform<double>(m, r, 0.05, 0.5, 2), Ht = uniform<double>(n, r, 0.05, 0.5, 3);
   for (auto _ : st) {
-    mu_w_sparse<double, int>(csr, W, H, 1.0, threads, false);
-    mu_h_sparse<double, int>(csc, W, H, 1.0, false, threads, false);
+    mu_w_sparse<double, int>(csr, W, Ht, 1.0, threads, false);
+    mu_h_sparse<double, int>(csc, W, Ht, 1.0, false, threads, false);
     benchmark::DoNotOptimize(W.data());
   }
   st.counters["nnz"] = double(ri.size());

@@ -175,17 +175,17 @@ double coupled_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CM
 }
 
 template <class T, class I>
-double coupled_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H,
+double coupled_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht,
                         const CMatRef<T>& W_bar, double lam, double beta, int n_threads,
                         bool want_loss) {
   const Beta b(beta);
   require(b.kind == Beta::KL, "coupled_w: sparse data is supported for beta = 1 only");
-  require(W.cols() == H.rows() && Ycsr.outer == W.rows() && Ycsr.inner == H.cols(),
+  require(W.cols() == Ht.cols() && Ycsr.outer == W.rows() && Ycsr.inner == Ht.rows(),
           "coupled_w: shapes do not agree for Y ≈ W H");
   const CMatRef<T> Wc(W);
   check_coupled_args<T>(Wc, W_bar, lam);
   return coupled_w_with<T>(
-      [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, H, n_threads, want_loss, sink); }, W,
+      [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, want_loss, sink); }, W,
       W_bar, lam, b);
 }
 

@@ -299,14 +299,14 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
 }
 
 template <class T, class I>
-AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H,
+AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht,
                            const MatD* W_bar, double alpha, double lam, double delta, double rho,
                            double tol, int max_iter, int n_threads, bool adaptive_rho, bool exact) {
-  require(W.cols() == H.rows() && Ycsr.outer == W.rows() && Ycsr.inner == H.cols(),
+  require(W.cols() == Ht.cols() && Ycsr.outer == W.rows() && Ycsr.inner == Ht.rows(),
           "minvol_w: shapes do not agree for Y ≈ W H");
   const CMatRef<T> Wc(W);
   return minvol_w_with<T>(
-      [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, H, n_threads, false, sink); }, W,
+      [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, false, sink); }, W,
       W_bar, alpha, lam, delta, rho, tol, max_iter, adaptive_rho, exact);
 }
 

@@ -172,7 +172,7 @@ class _LayeredMixin:
         Ws = self.transform_layers(X)
         data, scale = self._new_rows(X)
         nt = resolve_n_threads(self.n_threads)
-        errs = [data.divergence(Ws[0] * scale, self.H_[0].astype(data.dtype), self.beta_, nt)
+        errs = [data.divergence(Ws[0] * scale, data.factor_layout(self.H_[0]), self.beta_, nt)
                 * scale ** -self.beta_]
         for l in range(1, len(Ws)):
             errs.append(DenseData(Ws[l - 1]).divergence(Ws[l], self.H_[l].astype(Ws[l].dtype), self.beta_, nt))
@@ -184,7 +184,8 @@ class _LayeredMixin:
         (``weights_``) fixed, by the block updates of the W's."""
         data, scale = self._new_rows(X)
         nt = resolve_n_threads(self.n_threads)
-        Hs = [np.ascontiguousarray(h, dtype=data.dtype) for h in self.H_]
+        Hs = [data.factor_layout(self.H_[0])]
+        Hs += [np.ascontiguousarray(h, dtype=data.dtype) for h in self.H_[1:]]
         L = len(Hs)
         lam = self.weights_ if scale == 1.0 else self.weights_ * scale ** -self.beta_
         W: list[np.ndarray] = []
@@ -376,7 +377,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         Ws: list[np.ndarray] = []
         Y = data
         for H in self.H_:
-            H = np.ascontiguousarray(H, dtype=data.dtype)
+            H = Y.factor_layout(H)
             W = self._constant_start(Y.mean(), data.shape[0], H.shape[0], data.dtype)
             losses: list[float] = []
             for _ in range(check_positive_int(self.max_iter, "max_iter")):
@@ -549,6 +550,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         if scale != 1.0 and (not isinstance(self.init, str) or source is not None):
             for w in W:
                 w *= scale
+        H[0] = data.factor_layout(H[0])  # Fortran order for sparse data, C order at the end
         L = len(ranks)
 
         def layer(l: int):
@@ -584,6 +586,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             bar.close()
         n_iter = len(history) - 1
         self._finish_history(history, layer_loss, lam, n_iter)
+        H[0] = np.ascontiguousarray(H[0])
         objective = list(self.loss_history_[:, -1])
         if scale != 1.0:
             for w in W:

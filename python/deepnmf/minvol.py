@@ -228,6 +228,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         W, H = self._initial_factors(data, ranks, source)
         if scale != 1.0 and source is not None:  # the scaled data's H1 carries the scale
             H[0] *= scale
+        H[0] = data.factor_layout(H[0])  # Fortran order for sparse data, C order at the end
         continued = isinstance(source, MinVolDeepNMF)
 
         def layer(l: int):
@@ -306,6 +307,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
             self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
         finally:
             bar.close()
+        H[0] = np.ascontiguousarray(H[0])
         if scale != 1.0:
             H[0] /= scale
             self.weights_ = lam.copy()

@@ -226,6 +226,7 @@ class BetaNMF(EstimatorMixin):
             raise ValueError(f"init={self.init!r} is not one of {INITS + ('custom',)} or a "
                              "fitted BetaNMF")
 
+        H = data.factor_layout(H)  # Fortran order for sparse data (a copy of r×n, once)
         every = check_positive_int(self.loss_every, "loss_every")
         window = max(STAGNATION_WINDOW, every)
         losses: list[float] = []
@@ -278,6 +279,7 @@ class BetaNMF(EstimatorMixin):
         if scale != 1.0:
             W /= scale
             losses = [v * scale ** -beta for v in losses]
+        H = np.ascontiguousarray(H)
         self.W_ = W
         self.H_ = H
         self.components_ = H
@@ -312,7 +314,7 @@ class BetaNMF(EstimatorMixin):
         if data.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {data.shape[1]} features, but {type(self).__name__} is "
                              f"expecting {self.n_features_in_} features as input")
-        H = np.ascontiguousarray(self.components_, dtype=data.dtype)
+        H = data.factor_layout(self.components_)
         nt = resolve_n_threads(self.n_threads)
         avg = np.sqrt(max(data.mean(), np.finfo(data.dtype).eps) / self.n_components_)
         W = np.full((data.shape[0], self.n_components_), avg, dtype=data.dtype)
@@ -338,7 +340,7 @@ class BetaNMF(EstimatorMixin):
         """
         W = self.transform(X)
         data, scale = check_input(X, self.beta_)
-        H = np.ascontiguousarray(self.components_, dtype=data.dtype)
+        H = data.factor_layout(self.components_)
         nt = resolve_n_threads(self.n_threads)
         return -data.divergence(W * scale, H, self.beta_, nt) * scale ** -self.beta_
 

@@ -21,8 +21,10 @@ def problem(seed=0, m=60, n=45, r=4, density=0.15, dtype=np.float64):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("itype", [np.int32, np.int64])
-def test_kernels_equal_dense(dtype, itype):
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_kernels_equal_dense(dtype, itype, order):
     X, W, H = problem(dtype=dtype)
+    H = np.asarray(H, order=order)
     X.indices = X.indices.astype(itype)
     X.indptr = X.indptr.astype(itype)
     s, d = SparseData(X), DenseData(np.ascontiguousarray(X.toarray()))
@@ -35,11 +37,58 @@ def test_kernels_equal_dense(dtype, itype):
         ("mu_h_rows", lambda D, W, H: (D.mu_h(W, H, 1.0, True, 2, True), H)),
         ("coupled", lambda D, W, H: (D.coupled_w(W, H, W_bar, 0.3, 1.0, 2, True), W)),
     ]:
-        ls, out_s = call(s, W.copy(), Hn.copy())
+        ls, out_s = call(s, W.copy(), Hn.copy(order=order))
         ld, out_d = call(d, W.copy(), Hn.copy())
         assert ls == pytest.approx(ld, rel=rtol), name
         np.testing.assert_allclose(out_s, out_d, rtol=rtol, err_msg=name)
-    assert s.divergence(W, H, 1.0, 1) == pytest.approx(d.divergence(W, H, 1.0, 1), rel=rtol)
+    dense_h = np.ascontiguousarray(H)
+    assert s.divergence(W, H, 1.0, 1) == pytest.approx(d.divergence(W, dense_h, 1.0, 1), rel=rtol)
+
+
+def test_both_layouts_of_h_give_the_same_bits():
+    """The sparse kernels read Hᵀ: a Fortran-ordered H is used in place, a C-ordered one
+    through a transposed copy written back after the update — same arithmetic, same bits."""
+    X, W, H = problem(6, m=70, n=300, r=5)
+    s = SparseData(X)
+    W_bar = np.random.default_rng(2).uniform(0.1, 1, W.shape)
+    for call in [
+        lambda W, H: (s.mu_w(W, H, 1.0, 2, True), W),
+        lambda W, H: (s.mu_h(W, H, 1.0, False, 2, True), H),
+        lambda W, H: (s.mu_h(W, H, 1.0, True, 2, True), H),
+        lambda W, H: (s.coupled_w(W, H, W_bar, 0.3, 1.0, 2, True), W),
+        lambda W, H: (s.divergence(W, H, 1.0, 2), W),
+    ]:
+        lc, out_c = call(W.copy(), H.copy(order="C"))
+        lf, out_f = call(W.copy(), H.copy(order="F"))
+        assert lc == lf
+        np.testing.assert_array_equal(out_c, out_f)
+    assert s.factor_layout(H).flags.f_contiguous
+
+
+def test_h_next_to_sparse_data_must_be_contiguous_and_writeable():
+    X, W, H = problem(7)
+    s = SparseData(X)
+    frozen = H.copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        s.mu_h(W, frozen, 1.0, False, 1)
+    s.mu_w(W.copy(), frozen, 1.0, 1)  # read only: fine
+    wide = np.ones((H.shape[0], 2 * H.shape[1]))[:, ::2]
+    with pytest.raises(ValueError, match="contiguous"):
+        s.mu_w(W.copy(), wide, 1.0, 1)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: BetaNMF(4, max_iter=5, tol=0),
+    lambda: DeepNMF([4, 2], init_iter=5, max_iter=5, tol=0),
+    lambda: MinVolDeepNMF([4, 2], init_iter=5, max_iter=3, tol=0),
+])
+def test_fitted_factors_are_c_ordered_after_a_sparse_fit(make):
+    """The fit keeps H1 in Fortran order next to sparse data; what it hands back is C."""
+    X, _, _ = problem(8, m=50, n=40)
+    model = make().fit(X)
+    for H in (model.H_ if isinstance(model.H_, list) else [model.H_]):
+        assert H.flags.c_contiguous
 
 
 def test_minvol_kernel_equals_dense():

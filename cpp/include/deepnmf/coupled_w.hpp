@@ -24,9 +24,9 @@ void coupled_w_row(const T* w_tilde, const T* w_bar, const T* P, const T* Q, T* 
 template <class T, class I>
 struct Compressed;
 
-/// coupled_w on sparse CSR data (β = 1): O(nnz·r).
+/// coupled_w on sparse CSR data (β = 1): O(nnz·r); H passed as Ht = Hᵀ (see sparse.hpp).
 template <class T, class I>
-double coupled_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H,
+double coupled_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht,
                         const CMatRef<T>& W_bar, double lam, double beta, int n_threads,
                         bool want_loss);
 

@@ -82,9 +82,9 @@ int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const
 template <class T, class I>
 struct Compressed;
 
-/// minvol_w on sparse CSR data (the first layer).
+/// minvol_w on sparse CSR data (the first layer); H passed as Ht = Hᵀ (see sparse.hpp).
 template <class T, class I>
-AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H,
+AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht,
                            const MatD* W_bar, double alpha, double lam, double delta, double rho,
                            double tol, int max_iter, int n_threads, bool adaptive_rho, bool exact);
 

@@ -24,14 +24,15 @@ double mu_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, double beta, 
 template <class T, class I>
 struct Compressed;
 
-/// mu_h on sparse data given in CSC (columns of Y), β = 1 only: O(nnz·r) per update.
+/// mu_h on sparse data given in CSC (columns of Y), β = 1 only: O(nnz·r) per update. H is
+/// passed as Ht = Hᵀ (n×r, see sparse.hpp) and updated in place.
 template <class T, class I>
-double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> H, double beta,
+double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> Ht, double beta,
                    bool row_sums_one, int n_threads, bool want_loss);
 
-/// mu_w on sparse data given in CSR (rows of Y), β = 1 only: O(nnz·r) per update.
+/// mu_w on sparse data given in CSR (rows of Y), β = 1 only: O(nnz·r) per update; Ht = Hᵀ.
 template <class T, class I>
-double mu_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& H, double beta,
+double mu_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht, double beta,
                    int n_threads, bool want_loss);
 
 }  // namespace deepnmf

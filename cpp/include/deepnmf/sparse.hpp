@@ -3,14 +3,22 @@
 // O(nnz·r), and P = 1 Hᵀ or Wᵀ 1 are row / column sums — so an update costs O(nnz·r + (m+n)·r)
 // and never forms an m×n array. Same sink interface as majorizer.hpp's dense passes, so every
 // KL update (plain MU, sum-to-one H, coupled W) runs on sparse data unchanged.
+//
+// The kernels take H as Hᵀ (n×r, row j = column j of H, contiguous): both passes read H one
+// column at a time, at the data's column indices. An r×n row-major H would need a transposed
+// copy per pass and strided updates, which cost more than the passes' own O(nnz·r) work (perf
+// on BM_SparseKlIteration: ~40 % of an iteration); the estimators therefore keep the first
+// layer's H in Fortran order for sparse data, whose transpose is this layout without a copy.
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "deepnmf/beta.hpp"
 #include "deepnmf/majorizer.hpp"
 #include "deepnmf/parallel.hpp"
+#include "deepnmf/short_rows.hpp"
 
 namespace deepnmf {
 
@@ -43,24 +51,10 @@ void check_compressed(const Compressed<T, I>& c, Index nnz, const char* who) {
   require(nonnegative, w + ": values must be nonnegative and not NaN");
 }
 
-/// v = a · b over the rank r, with 8 independent partial sums in a fixed order: the compiler
-/// may not reassociate one running sum (no -ffast-math), which made every dot product a chain
-/// of r dependent FMAs; this form vectorizes and stays bit-reproducible.
-template <class T>
-inline T dot_r(const T* a, const T* b, Index r) {
-  T s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  Index k = 0;
-  for (; k + 8 <= r; k += 8)
-    for (int l = 0; l < 8; ++l) s[l] += a[k + l] * b[k + l];
-  for (int l = 0; k < r; ++k, ++l) s[l] += a[k] * b[k];
-  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
-
 /// Fetch the r entries of a factor row into cache ahead of use. The W-pass reads the rows of
 /// Hᵀ in the order of the data's column indices — no hardware prefetcher follows that, and Hᵀ
-/// of a large vocabulary (n·r entries) lives in L3: fetching 6 nonzeros ahead cut a sparse
-/// KL iteration by ~11 % (BM_SparseKlIteration). The H-pass's rows of W (m·r) stay in L2.
-constexpr Index kPrefetchAhead = 6;
+/// of a large vocabulary (n·r entries) lives in L3: fetching ahead cut a sparse KL iteration by
+/// ~11 % (BM_SparseKlIteration). The H-pass's rows of W (m·r) mostly stay in L2: no gain there.
 template <class T>
 inline void prefetch_row(const T* row, Index r) {
 #if defined(__GNUC__) || defined(__clang__)
@@ -71,36 +65,87 @@ inline void prefetch_row(const T* row, Index r) {
 #endif
 }
 
-/// Hᵀ (n×r, rows contiguous) from H (r×n), in parallel column tiles that stay in cache — a
-/// plain strided copy touches a new cache line per entry and cost more than the pass itself.
+/// B = Aᵀ in square tiles that stay in cache, tiles in parallel: a plain strided copy touches
+/// a new cache line per entry. For factors handed over in the other layout (bindings).
 template <class T>
-Mat<T> transpose_tiled(const CMatRef<T>& H, int n_threads) {
-  const Index r = H.rows(), n = H.cols();
-  Mat<T> Ht(n, r);
-  const Blocking tiles(n, 256);
-  parallel_for(tiles.count, n_threads, [&](Index t) {
-    const Index j0 = tiles.begin(t), nb = tiles.length(t);
-    for (Index k = 0; k < r; ++k) {
-      const T* h = H.data() + k * H.outerStride() + j0;
-      for (Index j = 0; j < nb; ++j) Ht(j0 + j, k) = h[j];
-    }
+void transpose_into(const CMatRef<T>& A, MatRef<T> B, int n_threads) {
+  constexpr Index kTile = 64;
+  const Blocking rows(A.rows(), kTile), cols(A.cols(), kTile);
+  parallel_for(rows.count * cols.count, n_threads, [&](Index t) {
+    const Index i0 = rows.begin(t / cols.count), mb = rows.length(t / cols.count);
+    const Index j0 = cols.begin(t % cols.count), nb = cols.length(t % cols.count);
+    for (Index i = i0; i < i0 + mb; ++i)
+      for (Index j = j0; j < j0 + nb; ++j) B(j, i) = A(i, j);
   });
-  return Ht;
 }
 
-/// KL W-type pass on CSR Y (m×n): sink(i0, mb, P, Q) with Q = (Y ⊘ WH) Hᵀ, P = 1 Hᵀ. Returns
-/// D_KL(Y, W H) when want_loss: Σ_nz [x ln(x/v) − x] + Σ_all v, Σ_all v = (1ᵀW)(H1).
+/// Σ_nz [x ln(x/v) − x] over a pass's nonzeros (the part of D_KL(Y, W H) that needs W H on the
+/// nonzeros; Σ_all v is added in closed form), from the ratios x/v. The pairs are buffered so
+/// the logarithms run vectorized (Eigen), in double. An explicit zero x contributes 0
+/// (0·ln 0 = 0). Sums in a fixed order: reproducible.
+class SparseKlLoss {
+ public:
+  void add(double x, double u) {
+    x_[n_] = x;
+    u_[n_] = x > 0.0 ? u : 1.0;
+    if (++n_ == kChunk) flush();
+  }
+  double total() {
+    flush();
+    return sum_;
+  }
+
+ private:
+  static constexpr Index kChunk = 64;
+  void flush() {
+    const Eigen::Map<const Eigen::ArrayXd> x(x_, n_), u(u_, n_);
+    sum_ += (x * u.log() - x).sum();
+    n_ = 0;
+  }
+  double x_[kChunk], u_[kChunk], sum_ = 0.0;
+  Index n_ = 0;
+};
+
+/// The sink of a pass run for its loss only (beta_divergence_wh_sparse): the pass then skips
+/// forming Q.
+struct LossOnly {
+  template <class P, class Q>
+  void operator()(Index, Index, const P&, const Q&) const {}
+};
+
+/// One line of a pass — a row of CSR Y (W-pass) or a column of CSC Y (H-pass): f is the fixed
+/// factor row (Wᵢ or column j of H), the nonzeros pick rows of G (Hᵀ or W) by index. Adds
+/// Σ_p (x_p / v_p) G_p to q, with v_p = max(f · G_p, floor) (the KL majorizer's Q, spec §1).
+/// With kPrefetch, the rows kPrefetchAhead nonzeros ahead are fetched (idx[p] is valid for
+/// p < readable: the prefetch runs on into the next lines). Gathering 8 nonzeros' dots before
+/// their axpys measured slower than this plain order.
+constexpr Index kPrefetchAhead = 6;
+template <class T, class I, bool kFormsQ, bool kPrefetch>
+inline void kl_line(const T* f, const T* G, Index g_stride, const I* idx, const T* val,
+                    Index count, Index readable, Index r, T* q, SparseKlLoss* loss) {
+  for (Index p = 0; p < count; ++p) {
+    if constexpr (kPrefetch)  // the data's order defeats the hardware prefetcher
+      if (p + kPrefetchAhead < readable) prefetch_row(G + Index(idx[p + kPrefetchAhead]) * g_stride, r);
+    const T* g = G + Index(idx[p]) * g_stride;
+    const T v = std::max(dot_r(f, g, r), wh_floor<T>());
+    if (loss) loss->add(double(val[p]), double(val[p]) / double(v));
+    if constexpr (kFormsQ) axpy_r(val[p] / v, g, q, r);
+  }
+}
+
+/// KL W-type pass on CSR Y (m×n) with Ht = Hᵀ (n×r): sink(i0, mb, P, Q) with
+/// Q = (Y ⊘ WH) Hᵀ, P = 1 Hᵀ. Returns D_KL(Y, W H) when want_loss:
+/// Σ_nz [x ln(x/v) − x] + Σ_all v, Σ_all v = (1ᵀW)(H1).
 template <class T, class I, class Sink>
-double w_pass_sparse(const Compressed<T, I>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
+double w_pass_sparse(const Compressed<T, I>& Y, const CMatRef<T>& W, const CMatRef<T>& Ht,
                      int n_threads, bool want_loss, Sink&& sink) {
+  constexpr bool kFormsQ = !std::is_same_v<std::decay_t<Sink>, LossOnly>;
   const Index m = Y.outer, r = W.cols(), nnz = Y.ptr[m];
-  const Mat<T> Ht = transpose_tiled<T>(H, n_threads);  // n×r: rows contiguous for the dots
-  const Eigen::Matrix<T, 1, Eigen::Dynamic> rowsum_H = row_sums<T>(H).transpose();
+  const Eigen::Matrix<T, 1, Eigen::Dynamic> rowsum_H = column_sums<T>(Ht).transpose();
   // Σ_all (WH)_ij = (1ᵀW)(H1), taken before the sink updates W in place
-  const double total_v = want_loss ? double(column_sums<T>(W).dot(row_sums<T>(H))) : 0.0;
+  const double total_v = want_loss ? double(column_sums<T>(W).dot(column_sums<T>(Ht))) : 0.0;
   const Blocking blocks(m, block_length(std::max<Index>(1, Y.ptr[m] / std::max<Index>(1, m)) * r + r, m));
   std::vector<double> loss(static_cast<size_t>(blocks.count), 0.0);
-  const Beta kl(1.0);
   parallel_blocks(
       blocks.count, n_threads, [] { return std::pair<Mat<T>, Mat<T>>(); },
       [&](Index blk, std::pair<Mat<T>, Mat<T>>& ws) {
@@ -108,64 +153,47 @@ double w_pass_sparse(const Compressed<T, I>& Y, const CMatRef<T>& W, const CMatR
         Mat<T>& P = ws.first;
         Mat<T>& Q = ws.second;
         Q.setZero(mb, r);
-        P = rowsum_H.replicate(mb, 1);
-        double part = 0.0;
+        P = rowsum_H.colwise().replicate(mb);  // (not .replicate(mb, 1): a modulo per entry)
+        SparseKlLoss part;
         for (Index i = 0; i < mb; ++i) {
-          const T* w = W.data() + (i0 + i) * W.outerStride();
-          T* q = Q.row(i).data();
-          for (Index p = Y.ptr[i0 + i]; p < Y.ptr[i0 + i + 1]; ++p) {
-            if (p + kPrefetchAhead < nnz) prefetch_row(Ht.row(Y.idx[p + kPrefetchAhead]).data(), r);
-            const T* h = Ht.row(Y.idx[p]).data();
-            const T v = std::max(dot_r(w, h, r), wh_floor<T>());
-            const T x = Y.val[p];
-            const T ratio = x / v;
-            for (Index k = 0; k < r; ++k) q[k] += ratio * h[k];
-            if (want_loss && x > T(0)) part += beta_divergence_pair(double(x), double(v), kl) - double(v);
-          }
+          const Index p0 = Y.ptr[i0 + i], count = Index(Y.ptr[i0 + i + 1]) - p0;
+          kl_line<T, I, kFormsQ, true>(row_ptr(W, i0 + i), Ht.data(), Ht.outerStride(), Y.idx + p0,
+                                       Y.val + p0, count, nnz - p0, r, Q.row(i).data(),
+                                       want_loss ? &part : nullptr);
         }
-        loss[static_cast<size_t>(blk)] = part;
+        loss[static_cast<size_t>(blk)] = want_loss ? part.total() : 0.0;
         sink(i0, mb, P, Q);
       });
   return want_loss ? ordered_sum(loss) + total_v : 0.0;
 }
 
-/// KL H-type pass on CSC Y (m×n as n columns): sink(j0, nb, P, Q), Q = Wᵀ (Y ⊘ WH), P = Wᵀ 1.
+/// KL H-type pass on CSC Y (m×n as n columns) with Ht = Hᵀ (n×r): sink(j0, nb, P, Q) with
+/// the blocks of Hᵀ's majorizer, nb×r: Q = (Wᵀ (Y ⊘ WH))ᵀ, P = (Wᵀ 1)ᵀ on every row.
 template <class T, class I, class Sink>
-double h_pass_sparse(const Compressed<T, I>& Yc, const CMatRef<T>& W, const CMatRef<T>& H,
+double h_pass_sparse(const Compressed<T, I>& Yc, const CMatRef<T>& W, const CMatRef<T>& Ht,
                      int n_threads, bool want_loss, Sink&& sink) {
   const Index n = Yc.outer, r = W.cols();
-  const Vec<T> colsum_W = column_sums<T>(W);
-  const double total_v = want_loss ? double(colsum_W.dot(row_sums<T>(H))) : 0.0;  // before H moves
+  const Eigen::Matrix<T, 1, Eigen::Dynamic> colsum_W = column_sums<T>(W).transpose();
+  // before Hᵀ moves
+  const double total_v = want_loss ? double(colsum_W.dot(column_sums<T>(Ht).transpose())) : 0.0;
   const Blocking blocks(n, block_length(std::max<Index>(1, Yc.ptr[n] / std::max<Index>(1, n)) * r + r, n));
   std::vector<double> loss(static_cast<size_t>(blocks.count), 0.0);
-  const Beta kl(1.0);
   parallel_blocks(
       blocks.count, n_threads, [] { return std::pair<Mat<T>, Mat<T>>(); },
       [&](Index blk, std::pair<Mat<T>, Mat<T>>& ws) {
         const Index j0 = blocks.begin(blk), nb = blocks.length(blk);
         Mat<T>& P = ws.first;
         Mat<T>& Q = ws.second;
-        Mat<T> Qt = Mat<T>::Zero(nb, r);  // column j of Q as a contiguous row
-        // column j of H, gathered once per column: the block's columns of H stay in cache
-        // (r × nb entries), so no transposed copy of H is needed
-        Vec<T> h_col(r);
-        const T* h = h_col.data();
-        double part = 0.0;
+        Q.setZero(nb, r);
+        P = colsum_W.colwise().replicate(nb);
+        SparseKlLoss part;
         for (Index j = 0; j < nb; ++j) {
-          for (Index k = 0; k < r; ++k) h_col[k] = H(k, j0 + j);
-          T* q = Qt.row(j).data();
-          for (Index p = Yc.ptr[j0 + j]; p < Yc.ptr[j0 + j + 1]; ++p) {
-            const T* w = W.data() + Index(Yc.idx[p]) * W.outerStride();
-            const T v = std::max(dot_r(w, h, r), wh_floor<T>());
-            const T x = Yc.val[p];
-            const T ratio = x / v;
-            for (Index k = 0; k < r; ++k) q[k] += ratio * w[k];
-            if (want_loss && x > T(0)) part += beta_divergence_pair(double(x), double(v), kl) - double(v);
-          }
+          const Index p0 = Yc.ptr[j0 + j], count = Index(Yc.ptr[j0 + j + 1]) - p0;
+          kl_line<T, I, true, false>(row_ptr(Ht, j0 + j), W.data(), W.outerStride(), Yc.idx + p0,
+                                     Yc.val + p0, count, count, r, Q.row(j).data(),
+                                     want_loss ? &part : nullptr);
         }
-        loss[static_cast<size_t>(blk)] = part;
-        Q = Qt.transpose();
-        P = colsum_W.replicate(1, nb);
+        loss[static_cast<size_t>(blk)] = want_loss ? part.total() : 0.0;
         sink(j0, nb, P, Q);
       });
   return want_loss ? ordered_sum(loss) + total_v : 0.0;
