@@ -21,17 +21,6 @@ void apply_mu(Block F, const Mat<T>& P, const Mat<T>& Q, double gamma) {
   else F.array() = (F.array() * ratio.pow(T(gamma))).max(eps);
 }
 
-/// The same update for KL on a block whose P repeats one row p — the sparse passes, where
-/// P = 1 Hᵀ or (Wᵀ 1)ᵀ: F ← max(F ⊙ (Q ⊙ (1/p)), ε), one division per column of the block
-/// instead of one per entry (within an ulp of the quotient; the division was ~5 % of a sparse
-/// iteration).
-template <class T, class Block>
-void apply_kl_mu_repeated_p(Block F, const Mat<T>& P, const Mat<T>& Q) {
-  const Eigen::Array<T, 1, Eigen::Dynamic> inv_p =
-      P.row(0).array().max(std::numeric_limits<T>::min()).inverse();
-  F.array() = (F.array() * (Q.array().rowwise() * inv_p)).max(floor_eps<T>());
-}
-
 /// One H update given a column pass (dense or sparse): `pass(sink)` streams the P, Q blocks.
 template <class T, class Pass>
 double mu_h_with(Pass&& pass, MatRef<T> H, const Beta& b, bool row_sums_one, int n_threads) {
@@ -101,10 +90,7 @@ double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> 
   auto pass = [&](auto&& sink) {
     return h_pass_sparse<T, I>(Ycsc, W, Htc, n_threads, want_loss, sink);
   };
-  if (!row_sums_one)
-    return pass([&](Index j0, Index nb, const Mat<T>& P, const Mat<T>& Q) {
-      apply_kl_mu_repeated_p<T>(Ht.middleRows(j0, nb), P, Q);
-    });
+  if (!row_sums_one) return pass(KlMuInPlace<T>{Ht});
   // rows of H summing to one are columns of Hᵀ: the row solver wants them contiguous, so it
   // runs on H (three transposes of r×n, small next to the pass)
   const Index r = Ht.cols(), n = Ht.rows();
@@ -128,10 +114,7 @@ double mu_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& 
           "mu_w: shapes do not agree for Y ≈ W H: Y " + shape_str(Ycsr.outer, Ycsr.inner) +
               ", W " + shape_of(W) + ", H " + shape_str(Ht.cols(), Ht.rows()));
   const CMatRef<T> Wc(W);
-  return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, want_loss,
-                             [&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
-                               apply_kl_mu_repeated_p<T>(W.middleRows(i0, mb), P, Q);
-                             });
+  return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, want_loss, KlMuInPlace<T>{W});
 }
 
 #define DEEPNMF_INSTANTIATE(T)                                                                 \

@@ -32,9 +32,10 @@ class DenseData:
     def mean(self) -> float:
         return float(self.X.mean())
 
-    def factor_layout(self, H: np.ndarray) -> np.ndarray:
-        """H (r×n) in the layout the dense kernels read: C order, the data's dtype."""
-        return np.ascontiguousarray(H, dtype=self.dtype)
+    def factor_layout(self, H: np.ndarray, copy: bool = False) -> np.ndarray:
+        """H (r×n) in the layout the dense kernels read: C order, the data's dtype (a new
+        array when `copy`, else only when H is not in that form)."""
+        return np.array(H, dtype=self.dtype, order="C", copy=True if copy else None)
 
     def mu_w(self, W, H, beta, nt, want_loss=False) -> float:
         return _core.mu_w(self.X, W, H, beta, nt, want_loss)
@@ -95,12 +96,13 @@ class SparseData:
     def mean(self) -> float:
         return float(self.csr.data.sum() / (self.shape[0] * self.shape[1]))
 
-    def factor_layout(self, H: np.ndarray) -> np.ndarray:
-        """H (r×n) in the layout the sparse kernels read: Fortran order, the data's dtype.
-        Both passes read H a column at a time at the data's column indices; in C order every
-        call would transpose H (the kernels take either, but the copy costs more than the
-        pass's own O(nnz·r) work on data like `classic`)."""
-        return np.asfortranarray(H, dtype=self.dtype)
+    def factor_layout(self, H: np.ndarray, copy: bool = False) -> np.ndarray:
+        """H (r×n) in the layout the sparse kernels read: Fortran order, the data's dtype (a
+        new array when `copy`, else only when H is not in that form). Both passes read H a
+        column at a time at the data's column indices; in C order every call would transpose
+        H (the kernels take either, but the copy costs more than the pass's own O(nnz·r) work
+        on data like `classic`)."""
+        return np.array(H, dtype=self.dtype, order="F", copy=True if copy else None)
 
     def mu_w(self, W, H, beta, nt, want_loss=False) -> float:
         (ptr, idx), (m, n) = self.csr_idx, self.shape

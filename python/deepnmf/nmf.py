@@ -215,7 +215,8 @@ class BetaNMF(EstimatorMixin):
                 raise ValueError("init='custom' needs W and H passed to fit()")
             what = "" if source is None else "the initial model's "
             W = check_factor(W0, what + "W", (m, r), data.dtype) * scale
-            H = check_factor(H0, what + "H", (r, n), data.dtype).copy()
+            # one copy, in the layout the kernels read (Fortran order next to sparse data)
+            H = data.factor_layout(check_factor(H0, what + "H", (r, n), data.dtype), copy=True)
             eps = np.finfo(data.dtype).eps
             np.maximum(W, eps, out=W)
             np.maximum(H, eps, out=H)
@@ -226,7 +227,7 @@ class BetaNMF(EstimatorMixin):
             raise ValueError(f"init={self.init!r} is not one of {INITS + ('custom',)} or a "
                              "fitted BetaNMF")
 
-        H = data.factor_layout(H)  # Fortran order for sparse data (a copy of r×n, once)
+        H = data.factor_layout(H)  # Fortran order next to sparse data (no copy if it is)
         every = check_positive_int(self.loss_every, "loss_every")
         window = max(STAGNATION_WINDOW, every)
         losses: list[float] = []
