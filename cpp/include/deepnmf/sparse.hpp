@@ -237,8 +237,9 @@ double kl_pass_sparse(const Compressed<T, I>& Y, const CMatRef<T>& F, const CMat
                                             Y.val + p0, count, nnz - p0, r, q,
                                             want_loss ? &part : nullptr);
           if constexpr (kInPlace) {
-            T* f = row_ptr(sink.F, k);
-            for (Index c = 0; c < r; ++c) f[c] = std::max(f[c] * (q[c] * inv_p[c]), floor_eps<T>());
+            Eigen::Map<Eigen::Array<T, 1, Eigen::Dynamic>> f(row_ptr(sink.F, k), r);
+            f = (f * (Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(q, r) * inv_p))
+                    .max(floor_eps<T>());
           }
         }
         loss[static_cast<size_t>(blk)] = want_loss ? part.total() : 0.0;
