@@ -4,9 +4,9 @@ array is ever formed."""
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import scipy.sparse as sp
 
 from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF, beta_divergence
 from deepnmf._data import DenseData, SparseData
@@ -103,8 +103,11 @@ def test_minvol_kernel_equals_dense():
         ra = s.minvol_w(a, H, W_bar, 0.1, 0.5, 1.0, 10.0, 1e-8, 50, 1, False, exact)
         rb = d.minvol_w(b, H, W_bar, 0.1, 0.5, 1.0, 10.0, 1e-8, 50, 1, False, exact)
         np.testing.assert_allclose(a, b, rtol=1e-10)
-        # R differs from the dense one in the last bits: the ADMM may stop one iteration apart
-        assert abs(ra["iterations"] - rb["iterations"]) <= 1
+        # R differs from the dense one in the last bits, so the iterative solvers may stop a
+        # few iterations apart (seen: 8 vs 10 Newton steps in the baseline-ISA core): compare
+        # what they reach, not how many steps it took
+        assert ra["accepted"] and rb["accepted"]
+        assert ra["block_decrease"] == pytest.approx(rb["block_decrease"], rel=1e-10)
 
 
 @pytest.mark.parametrize("make", [
