@@ -22,6 +22,18 @@ out = {"level": deepnmf.build_info()["isa_level"],
        "coupled": updates.coupled_w(Y, W, H, W * 0.9, 0.3, 1.0).tolist(),
        "omega": deepnmf.special.wright_omega(np.linspace(-50, 50, 101)).tolist(),
        "div": deepnmf.beta_divergence(Y, (W, H), 1.5)}
+# the sparse passes' masked-tail row kernels (short_rows.hpp), ranks with tails of 5 and 3
+import scipy.sparse as sp
+from deepnmf._data import SparseData
+S = sp.random(53, 47, density=0.3, random_state=1, format="csr") * 3
+for r in (13, 3):
+    Ws, Hs = rng.uniform(0.1, 1, (53, r)), np.asfortranarray(rng.uniform(0.1, 1, (r, 47)))
+    Hf = Hs.astype(np.float32, order="F")
+    SparseData(S).mu_w(Ws, Hs, 1.0, 1)
+    SparseData(S).mu_h(Ws, Hs, 1.0, False, 1)
+    SparseData(S.astype(np.float32)).mu_h(Ws.astype(np.float32), Hf, 1.0, False, 1)
+    out[f"sparse_w{r}"], out[f"sparse_h{r}"] = Ws.tolist(), Hs.tolist()
+    out[f"sparse_h{r}_f32"] = Hf.tolist()
 print(json.dumps(out))
 """
 
@@ -45,8 +57,11 @@ def test_all_levels_agree():
         results[lvl] = res
     ref = results[runnable_levels()[0]]
     for lvl, res in results.items():
-        for key in ("mu_h", "mu_w", "coupled", "omega"):
+        for key in ("mu_h", "mu_w", "coupled", "omega", "sparse_w13", "sparse_h13", "sparse_w3",
+                    "sparse_h3"):
             np.testing.assert_allclose(res[key], ref[key], rtol=1e-13, err_msg=f"{lvl} {key}")
+        for key in ("sparse_h13_f32", "sparse_h3_f32"):
+            np.testing.assert_allclose(res[key], ref[key], rtol=1e-5, err_msg=f"{lvl} {key}")
         assert res["div"] == pytest.approx(ref["div"], rel=1e-13)
 
 
