@@ -91,17 +91,13 @@ double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> 
     return h_pass_sparse<T, I>(Ycsc, W, Htc, n_threads, want_loss, sink);
   };
   if (!row_sums_one) return pass(KlMuInPlace<T>{Ht});
-  // rows of H summing to one are columns of Hᵀ: the row solver wants them contiguous, so it
-  // runs on H (three transposes of r×n, small next to the pass)
-  const Index r = Ht.cols(), n = Ht.rows();
-  Mat<T> P(r, n), Q(r, n);
-  const double loss = pass([&](Index j0, Index nb, const Mat<T>& Pb, const Mat<T>& Qb) {
-    P.middleCols(j0, nb) = Pb.transpose();
-    Q.middleCols(j0, nb) = Qb.transpose();
+  // rows of H summing to one are columns of Hᵀ: gather Qᵀ (P is constant along each row for
+  // KL and cancels) and solve on Hᵀ in place
+  Mat<T> Qt(Ht.rows(), Ht.cols());
+  const double loss = pass([&](Index j0, Index nb, const Mat<T>&, const Mat<T>& Qb) {
+    Qt.middleRows(j0, nb) = Qb;
   });
-  Mat<T> H = Htc.transpose();
-  rowsum_update<T>(H, P, Q, b, n_threads);
-  Ht = H.transpose();
+  rowsum_update_kl_transposed<T>(Ht, Qt, n_threads);
   return loss;
 }
 

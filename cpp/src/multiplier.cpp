@@ -169,6 +169,86 @@ void rowsum_update(MatRef<T> H, const Mat<T>& P, const Mat<T>& Q, const Beta& b,
       });
 }
 
+template <class T>
+void rowsum_update_kl_transposed(MatRef<T> Ht, const Mat<T>& Qt, int n_threads) {
+  const Index n = Ht.rows(), r = Ht.cols();
+  require(Qt.rows() == n && Qt.cols() == r, "rowsum_update: Q and H differ in shape");
+  const double eps = floor_eps<T>();
+  const Blocking groups(r, 8);
+  parallel_for(groups.count, n_threads, [&](Index g) {
+    // solve_row_kl for the w rows k0..k0+w of H at once (l = k − k0), one sweep per round
+    const Index k0 = groups.begin(g), w = groups.length(g);
+    std::vector<double> c(w, 0.0), n_floored(w, 0.0), s(w);
+    auto ht = [&](Index j, Index l) { return double(Ht(j, k0 + l)); };
+    auto a = [&](Index j, Index l) { return ht(j, l) * double(Qt(j, k0 + l)); };
+    // c h̃ Q, multiplied in solve_row_kl's order
+    auto scaled = [&](Index j, Index l) { return c[l] * ht(j, l) * double(Qt(j, k0 + l)); };
+    std::vector<char> floored(static_cast<size_t>(n * w), 0);
+    auto is_floored = [&](Index j, Index l) -> char& { return floored[static_cast<size_t>(j * w + l)]; };
+    std::vector<char> solving(w, 1), degenerate(w, 0), changed(w);
+    for (bool any = true; any;) {
+      std::fill(s.begin(), s.end(), 0.0);
+      for (Index j = 0; j < n; ++j)
+        for (Index l = 0; l < w; ++l)
+          if (solving[l] && !is_floored(j, l)) s[l] += a(j, l);
+      for (Index l = 0; l < w; ++l) {
+        if (!solving[l]) continue;
+        const double rest = 1.0 - n_floored[l] * eps;
+        if (!(s[l] > 0.0) || !(rest > 0.0)) {  // nothing to scale: keep h̃ (normalized)
+          degenerate[l] = 1;
+          solving[l] = 0;
+        } else {
+          c[l] = rest / s[l];
+        }
+        changed[l] = 0;
+      }
+      for (Index j = 0; j < n; ++j)
+        for (Index l = 0; l < w; ++l)
+          if (solving[l] && !is_floored(j, l) && scaled(j, l) < eps) {
+            is_floored(j, l) = 1;
+            n_floored[l] += 1.0;
+            changed[l] = 1;
+          }
+      any = false;
+      for (Index l = 0; l < w; ++l) {
+        if (solving[l] && !changed[l]) solving[l] = 0;
+        any = any || solving[l];
+      }
+    }
+    std::vector<double> total(w, 0.0);  // Σ h̃ of the degenerate rows
+    for (Index j = 0; j < n; ++j)
+      for (Index l = 0; l < w; ++l)
+        if (degenerate[l]) total[l] += ht(j, l);
+    for (Index j = 0; j < n; ++j)
+      for (Index l = 0; l < w; ++l) {
+        T& h = Ht(j, k0 + l);
+        if (degenerate[l]) h = std::max<T>(T(eps), T(double(h) / total[l]));
+        else h = is_floored(j, l) ? T(eps) : std::max<T>(T(eps), T(scaled(j, l)));
+      }
+    // renormalize, column by column as on the rows
+    const T feps = floor_eps<T>();
+    std::vector<double> sum(w, 0.0), fl(w, 0.0);
+    for (Index j = 0; j < n; ++j)
+      for (Index l = 0; l < w; ++l) {
+        const T h = Ht(j, k0 + l);
+        sum[l] += double(h);
+        if (h <= feps) fl[l] += double(h);
+      }
+    for (Index l = 0; l < w; ++l) {
+      const double free_mass = sum[l] - fl[l];
+      if (!(free_mass > 0.0)) continue;
+      const double scale = (1.0 - fl[l]) / free_mass;
+      for (Index j = 0; j < n; ++j) {
+        T& h = Ht(j, k0 + l);
+        if (h > feps) h = std::max(feps, static_cast<T>(double(h) * scale));
+      }
+    }
+  });
+}
+
+template void rowsum_update_kl_transposed<float>(MatRef<float>, const Mat<float>&, int);
+template void rowsum_update_kl_transposed<double>(MatRef<double>, const Mat<double>&, int);
+
 template void rowsum_update<float>(MatRef<float>, const Mat<float>&, const Mat<float>&,
                                    const Beta&, int);
 template void rowsum_update<double>(MatRef<double>, const Mat<double>&, const Mat<double>&,

@@ -229,3 +229,23 @@ def test_row_kernels_for_every_tail_length(r, seed, f32, order):
     s.mu_h(W, Hs, 1.0, False, 1)
     d.mu_h(W, Hd, 1.0, False, 1)
     np.testing.assert_allclose(Hs, Hd, rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sum_to_one_update_on_sparse_data_with_floored_entries(dtype):
+    """mu_h with rows of H summing to one works on Hᵀ in place (8 rows of H per task): with
+    many entries driven to the floor (the active-set rounds) and r = 11 (a partial group), it
+    gives the dense kernel's rows, which sum to one and stay ≥ ε."""
+    X, W, H = problem(9, m=40, n=120, r=11, density=0.2, dtype=dtype)
+    rng = np.random.default_rng(9)
+    H = H * np.where(rng.random(H.shape) < 0.4, 1e-17, 1.0).astype(dtype)  # many at the floor
+    H /= H.sum(axis=1, keepdims=True)
+    Hs, Hd = np.asfortranarray(H), H.copy()
+    SparseData(X).mu_h(W, Hs, 1.0, True, 2)
+    DenseData(np.ascontiguousarray(X.toarray())).mu_h(W, Hd, 1.0, True, 2)
+    eps = np.finfo(dtype).eps
+    assert (Hs == eps).sum() > 10  # the floor is active
+    np.testing.assert_allclose(Hs, Hd, rtol=1e-12 if dtype == np.float64 else 1e-5)
+    np.testing.assert_allclose(Hs.astype(np.float64).sum(axis=1), 1.0,
+                               atol=1e-12 if dtype == np.float64 else 1e-6)
+    assert Hs.min() >= eps

@@ -16,6 +16,13 @@ namespace deepnmf {
 template <class T>
 void rowsum_update(MatRef<T> H, const Mat<T>& P, const Mat<T>& Q, const Beta& beta, int n_threads);
 
+/// β = 1 with H given as Ht = Hᵀ (n×r, the sparse passes' layout) and Q as Qt = Qᵀ: column k
+/// of Ht gets exactly rowsum_update's row k (same closed form, same sums in the same order),
+/// computed in sweeps over the rows of Ht, 8 columns per task — no transposed copies, and P
+/// (constant along each row of H for KL) is not needed.
+template <class T>
+void rowsum_update_kl_transposed(MatRef<T> Ht, const Mat<T>& Qt, int n_threads);
+
 /// One row (exposed for tests): writes h (may not alias h_tilde) and returns μ.
 template <class T>
 double solve_row_multiplier(const T* h_tilde, const T* p, const T* q, T* h, Index n,
