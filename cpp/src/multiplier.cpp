@@ -57,59 +57,98 @@ std::pair<double, double> entry_t(double p, double q, double mu, const Beta& b, 
   return {t, 1.0 / dM};
 }
 
-/// Rescales the entries above the floor so the row sums to one exactly (to rounding): the
-/// Newton solve leaves |Σh − 1| at the 1e-15 level; this removes the rest without moving any
-/// entry by more than that relative amount.
+/// Rescales the entries above the floor so each row sums to one exactly (to rounding): the
+/// solves leave |Σh − 1| at the 1e-15 level; this removes the rest without moving any entry by
+/// more than that relative amount. Rows l < w of length n, entry j at h(j, l).
+template <class T, class At>
+void renormalize_rows(Index n, Index w, At&& h) {
+  const T eps = floor_eps<T>();
+  std::vector<double> total(static_cast<size_t>(w), 0.0), floored(static_cast<size_t>(w), 0.0);
+  for (Index j = 0; j < n; ++j)
+    for (Index l = 0; l < w; ++l) {
+      total[l] += double(h(j, l));
+      if (h(j, l) <= eps) floored[l] += double(h(j, l));
+    }
+  for (Index l = 0; l < w; ++l) {
+    const double free_mass = total[l] - floored[l];
+    if (!(free_mass > 0.0)) continue;
+    const double scale = (1.0 - floored[l]) / free_mass;
+    for (Index j = 0; j < n; ++j)
+      if (h(j, l) > eps) h(j, l) = std::max(eps, static_cast<T>(double(h(j, l)) * scale));
+  }
+}
+
 template <class T>
 void renormalize(T* h, Index n) {
-  const T eps = floor_eps<T>();
-  double total = 0.0, floored = 0.0;
-  for (Index j = 0; j < n; ++j) {
-    total += double(h[j]);
-    if (h[j] <= eps) floored += double(h[j]);
-  }
-  const double free_mass = total - floored;
-  if (!(free_mass > 0.0)) return;
-  const double scale = (1.0 - floored) / free_mass;
-  for (Index j = 0; j < n; ++j)
-    if (h[j] > eps) h[j] = std::max(eps, static_cast<T>(double(h[j]) * scale));
+  renormalize_rows<T>(n, 1, [h](Index j, Index) -> T& { return h[j]; });
 }
 
 /// β = 1: P is constant along the row, so h_j = max(c h̃_j Q_j, ε) with c fixed by the row
 /// sum; the set of floored entries only grows as c is recomputed (c decreases), so this
-/// active-set loop ends after at most n rounds. Returns μ = P − 1/c.
+/// active-set loop ends after at most n rounds. Solves w rows at once, one sweep over their
+/// entries per round (entry j of row l: h̃ = ht(j, l), Q = q(j, l), result in out(j, l), which
+/// may be h̃'s own storage: every entry is read before it is written). Returns each row's c,
+/// 0 for a row with nothing to scale (kept as h̃, normalized).
+template <class T, class HtAt, class QAt, class OutAt>
+std::vector<double> solve_rows_kl(Index n, Index w, HtAt&& ht, QAt&& q, OutAt&& out) {
+  const double eps = floor_eps<T>();
+  const size_t W = static_cast<size_t>(w);
+  std::vector<char> floored(static_cast<size_t>(n) * W, 0);
+  auto is_floored = [&](Index j, Index l) -> char& { return floored[static_cast<size_t>(j) * W + l]; };
+  auto scaled = [&](double c, Index j, Index l) { return c * double(ht(j, l)) * double(q(j, l)); };
+  std::vector<double> c(W, 0.0), n_floored(W, 0.0), s(W);
+  std::vector<char> solving(W, 1), degenerate(W, 0), changed(W);
+  for (bool any = true; any;) {
+    std::fill(s.begin(), s.end(), 0.0);
+    for (Index j = 0; j < n; ++j)
+      for (Index l = 0; l < w; ++l)
+        if (solving[l] && !is_floored(j, l)) s[l] += double(ht(j, l)) * double(q(j, l));
+    for (Index l = 0; l < w; ++l) {
+      if (!solving[l]) continue;
+      const double rest = 1.0 - n_floored[l] * eps;
+      if (!(s[l] > 0.0) || !(rest > 0.0)) {  // nothing to scale: keep h̃ (normalized)
+        degenerate[l] = 1;
+        solving[l] = 0;
+      } else {
+        c[l] = rest / s[l];
+      }
+      changed[l] = 0;
+    }
+    for (Index j = 0; j < n; ++j)
+      for (Index l = 0; l < w; ++l)
+        if (solving[l] && !is_floored(j, l) && scaled(c[l], j, l) < eps) {
+          is_floored(j, l) = 1;
+          n_floored[l] += 1.0;
+          changed[l] = 1;
+        }
+    any = false;
+    for (Index l = 0; l < w; ++l) {
+      if (solving[l] && !changed[l]) solving[l] = 0;
+      any = any || solving[l];
+    }
+  }
+  std::vector<double> total(W, 0.0);  // Σ h̃ of the rows with nothing to scale
+  for (Index j = 0; j < n; ++j)
+    for (Index l = 0; l < w; ++l)
+      if (degenerate[l]) total[l] += double(ht(j, l));
+  for (Index j = 0; j < n; ++j)
+    for (Index l = 0; l < w; ++l) {
+      if (degenerate[l]) out(j, l) = std::max<T>(T(eps), T(double(ht(j, l)) / total[l]));
+      else out(j, l) = is_floored(j, l) ? T(eps) : std::max<T>(T(eps), T(scaled(c[l], j, l)));
+    }
+  renormalize_rows<T>(n, w, out);
+  for (Index l = 0; l < w; ++l)
+    if (degenerate[l]) c[l] = 0.0;
+  return c;
+}
+
+/// One row of solve_rows_kl; returns μ = P − 1/c (0 when there is nothing to scale).
 template <class T>
 double solve_row_kl(const T* ht, double p, const T* q, T* h, Index n) {
-  const double eps = floor_eps<T>();
-  std::vector<char> floored(static_cast<size_t>(n), 0);
-  Index n_floored = 0;
-  double c = 0.0;
-  for (;;) {
-    double s = 0.0;
-    for (Index j = 0; j < n; ++j)
-      if (!floored[j]) s += double(ht[j]) * double(q[j]);
-    const double rest = 1.0 - double(n_floored) * eps;
-    if (!(s > 0.0) || !(rest > 0.0)) {  // nothing to scale: keep h̃ (normalized)
-      double tot = 0.0;
-      for (Index j = 0; j < n; ++j) tot += double(ht[j]);
-      for (Index j = 0; j < n; ++j) h[j] = std::max<T>(T(eps), T(double(ht[j]) / tot));
-      renormalize(h, n);
-      return 0.0;
-    }
-    c = rest / s;
-    bool changed = false;
-    for (Index j = 0; j < n; ++j)
-      if (!floored[j] && c * double(ht[j]) * double(q[j]) < eps) {
-        floored[j] = 1;
-        ++n_floored;
-        changed = true;
-      }
-    if (!changed) break;
-  }
-  for (Index j = 0; j < n; ++j)
-    h[j] = floored[j] ? T(eps) : std::max<T>(T(eps), T(c * double(ht[j]) * double(q[j])));
-  renormalize(h, n);
-  return p - 1.0 / c;
+  const double c = solve_rows_kl<T>(
+      n, 1, [ht](Index j, Index) { return ht[j]; }, [q](Index j, Index) { return q[j]; },
+      [h](Index j, Index) -> T& { return h[j]; })[0];
+  return c > 0.0 ? p - 1.0 / c : 0.0;
 }
 
 }  // namespace
@@ -173,76 +212,13 @@ template <class T>
 void rowsum_update_kl_transposed(MatRef<T> Ht, const Mat<T>& Qt, int n_threads) {
   const Index n = Ht.rows(), r = Ht.cols();
   require(Qt.rows() == n && Qt.cols() == r, "rowsum_update: Q and H differ in shape");
-  const double eps = floor_eps<T>();
   const Blocking groups(r, 8);
   parallel_for(groups.count, n_threads, [&](Index g) {
-    // solve_row_kl for the w rows k0..k0+w of H at once (l = k − k0), one sweep per round
-    const Index k0 = groups.begin(g), w = groups.length(g);
-    std::vector<double> c(w, 0.0), n_floored(w, 0.0), s(w);
-    auto ht = [&](Index j, Index l) { return double(Ht(j, k0 + l)); };
-    auto a = [&](Index j, Index l) { return ht(j, l) * double(Qt(j, k0 + l)); };
-    // c h̃ Q, multiplied in solve_row_kl's order
-    auto scaled = [&](Index j, Index l) { return c[l] * ht(j, l) * double(Qt(j, k0 + l)); };
-    std::vector<char> floored(static_cast<size_t>(n * w), 0);
-    auto is_floored = [&](Index j, Index l) -> char& { return floored[static_cast<size_t>(j * w + l)]; };
-    std::vector<char> solving(w, 1), degenerate(w, 0), changed(w);
-    for (bool any = true; any;) {
-      std::fill(s.begin(), s.end(), 0.0);
-      for (Index j = 0; j < n; ++j)
-        for (Index l = 0; l < w; ++l)
-          if (solving[l] && !is_floored(j, l)) s[l] += a(j, l);
-      for (Index l = 0; l < w; ++l) {
-        if (!solving[l]) continue;
-        const double rest = 1.0 - n_floored[l] * eps;
-        if (!(s[l] > 0.0) || !(rest > 0.0)) {  // nothing to scale: keep h̃ (normalized)
-          degenerate[l] = 1;
-          solving[l] = 0;
-        } else {
-          c[l] = rest / s[l];
-        }
-        changed[l] = 0;
-      }
-      for (Index j = 0; j < n; ++j)
-        for (Index l = 0; l < w; ++l)
-          if (solving[l] && !is_floored(j, l) && scaled(j, l) < eps) {
-            is_floored(j, l) = 1;
-            n_floored[l] += 1.0;
-            changed[l] = 1;
-          }
-      any = false;
-      for (Index l = 0; l < w; ++l) {
-        if (solving[l] && !changed[l]) solving[l] = 0;
-        any = any || solving[l];
-      }
-    }
-    std::vector<double> total(w, 0.0);  // Σ h̃ of the degenerate rows
-    for (Index j = 0; j < n; ++j)
-      for (Index l = 0; l < w; ++l)
-        if (degenerate[l]) total[l] += ht(j, l);
-    for (Index j = 0; j < n; ++j)
-      for (Index l = 0; l < w; ++l) {
-        T& h = Ht(j, k0 + l);
-        if (degenerate[l]) h = std::max<T>(T(eps), T(double(h) / total[l]));
-        else h = is_floored(j, l) ? T(eps) : std::max<T>(T(eps), T(scaled(j, l)));
-      }
-    // renormalize, column by column as on the rows
-    const T feps = floor_eps<T>();
-    std::vector<double> sum(w, 0.0), fl(w, 0.0);
-    for (Index j = 0; j < n; ++j)
-      for (Index l = 0; l < w; ++l) {
-        const T h = Ht(j, k0 + l);
-        sum[l] += double(h);
-        if (h <= feps) fl[l] += double(h);
-      }
-    for (Index l = 0; l < w; ++l) {
-      const double free_mass = sum[l] - fl[l];
-      if (!(free_mass > 0.0)) continue;
-      const double scale = (1.0 - fl[l]) / free_mass;
-      for (Index j = 0; j < n; ++j) {
-        T& h = Ht(j, k0 + l);
-        if (h > feps) h = std::max(feps, static_cast<T>(double(h) * scale));
-      }
-    }
+    const Index k0 = groups.begin(g);  // rows k0.. of H: columns of Ht, updated in place
+    solve_rows_kl<T>(
+        n, groups.length(g), [&](Index j, Index l) { return Ht(j, k0 + l); },
+        [&](Index j, Index l) { return Qt(j, k0 + l); },
+        [&](Index j, Index l) -> T& { return Ht(j, k0 + l); });
   });
 }
 
