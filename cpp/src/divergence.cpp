@@ -34,9 +34,13 @@ double beta_divergence(const CMatRef<T>& X, const CMatRef<T>& V, double beta, in
           "beta_divergence: shapes differ: " + shape_of(X) + " and " + shape_of(V));
   check_data(X, "A", b, true);
   check_data(V, "B", b, false);
-  std::vector<double> part(static_cast<size_t>(X.rows()), 0.0);
-  parallel_for(X.rows(), n_threads, [&](Index i) {
-    part[static_cast<size_t>(i)] = divergence_row(row_ptr(X, i), row_ptr(V, i), X.cols(), b);
+  // blocks of whole rows, about 2^14 entries each (fixed by the shape: reproducible)
+  const Blocking blocks(X.rows(), (Index(1) << 14) / std::max<Index>(1, X.cols()));
+  std::vector<double> part(static_cast<size_t>(blocks.count), 0.0);
+  parallel_for(blocks.count, n_threads, [&](Index blk) {
+    const Index i0 = blocks.begin(blk);
+    part[static_cast<size_t>(blk)] = divergence_rows(row_ptr(X, i0), X.outerStride(), row_ptr(V, i0),
+                                                     V.outerStride(), blocks.length(blk), X.cols(), b);
   });
   return ordered_sum(part);
 }
@@ -58,9 +62,8 @@ double beta_divergence_wh(const CMatRef<T>& X, const CMatRef<T>& W, const CMatRe
         const Index i0 = blocks.begin(blk), mb = blocks.length(blk);
         V.resize(mb, n);
         V.noalias() = W.middleRows(i0, mb) * H;
-        double s = 0.0;
-        for (Index i = 0; i < mb; ++i) s += divergence_row(row_ptr(X, i0 + i), V.row(i).data(), n, b);
-        part[static_cast<size_t>(blk)] = s;
+        part[static_cast<size_t>(blk)] =
+            divergence_rows(row_ptr(X, i0), X.outerStride(), V.data(), n, mb, n, b);
       });
   return ordered_sum(part);
 }

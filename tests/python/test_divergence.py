@@ -91,6 +91,25 @@ def test_accurate_near_equality(beta):
         assert got == pytest.approx(exact, rel=8e-16 / delta + 1e-13)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_subnormal_model_values(rng, dtype):
+    """Ratios that underflow to subnormals (Eigen's vectorized log would read them as the
+    smallest normal number, and the ratio itself has lost its precision) are summed exactly.
+    Rows of 64 so the vectorized path runs."""
+    tiny = np.finfo(dtype).smallest_normal
+    X = rng.uniform(0.5, 2.0, size=(3, 64)).astype(dtype)
+    V = rng.uniform(0.5, 2.0, size=(3, 64)).astype(dtype)
+    depth = 12 if dtype == np.float64 else 6  # decades below the smallest normal number
+    V[:, ::5] = (tiny * 10.0 ** -rng.uniform(1, depth, size=V[:, ::5].shape)).astype(dtype)
+    assert np.all(V[:, ::5] < tiny) and np.all(V > 0)
+    x, v = X.astype(np.float64), V.astype(np.float64)
+    kl = np.sum(x * (np.log(x) - np.log(v)) - x + v)
+    itakura_saito = np.sum(v / x - (np.log(v) - np.log(x)) - 1)  # dIS(v | x)
+    rel = 1e-12 if dtype == np.float64 else 1e-5
+    assert deepnmf.beta_divergence(X, V, 1.0) == pytest.approx(kl, rel=rel)
+    assert deepnmf.beta_divergence(V, X, 0.0) == pytest.approx(itakura_saito, rel=rel)
+
+
 def test_continuity_in_beta(rng):
     X = rng.uniform(0.1, 2.0, size=(8, 9))
     V = rng.uniform(0.1, 2.0, size=(8, 9))

@@ -115,9 +115,13 @@ def test_threads_give_identical_results(rng, beta):
     np.testing.assert_allclose(w1, w2, rtol=1e-12)
 
 
-def test_loss_returned_by_the_update_is_the_current_loss(rng):
-    Y, W, H = positive_problem(rng, 40, 50, 4, zeros=0.2)
-    for beta in (0.5, 1.0, 2.0, 3.0):
+@pytest.mark.parametrize("shape", [(40, 50), (3000, 41), (41, 3000)])
+def test_loss_returned_by_the_update_is_the_current_loss(rng, shape):
+    """Tall and wide shapes: several blocks, whose short rows the loss groups into chunks."""
+    Y, W, H = positive_problem(rng, *shape, 4, zeros=0.2)
+    for beta in (0.0, 0.5, 1.0, 2.0, 3.0):
+        if beta == 0.0:
+            Y = np.where(Y > 0, Y, 0.5)  # IS needs positive data
         loss = _core.mu_w(Y, W.copy(), H, beta, 1, True)
         assert loss == pytest.approx(beta_divergence_ref(Y, W @ H, beta), rel=1e-12)
         loss = _core.mu_h(Y, W, H.copy(), beta, False, 1, True)

@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "deepnmf/beta.hpp"
+#include "deepnmf/vector_log.hpp"
 
 namespace deepnmf {
 
@@ -16,6 +18,9 @@ template <class T>
 using ArrMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 template <class T>
 using CArrMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+/// Entries per chunk of the loss kernels (their aligned buffers).
+constexpr Index kLossChunk = 256;
 
 namespace detail {
 
@@ -29,80 +34,114 @@ double ordered_chunk_sum(const T* d, Index c) {
   Index k = 0;
   for (; k + 8 <= c; k += 8)
     for (int l = 0; l < 8; ++l) lanes[l] += double(d[k + l]);
-  for (; k < c; ++k) lanes[k % 8] += double(d[k]);
+  for (Index t = 0; k + t < c; ++t) lanes[t] += double(d[k + t]);  // k is a multiple of 8
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
-/// Σ (x − v)² / 2 over a row, chunked through an aligned buffer (see ordered_chunk_sum).
+/// Σ (x − v)² / 2 over one chunk of at most 256 entries (see ordered_chunk_sum).
 template <class T>
-double half_squared_distance(const T* x, const T* v, Index n) {
-  constexpr Index C = 256;
-  alignas(64) T d[C];
-  double total = 0.0;
-  for (Index j0 = 0; j0 < n; j0 += C) {
-    const Index c = std::min(C, n - j0);
-    for (Index k = 0; k < c; ++k) {
-      const T e = x[j0 + k] - v[j0 + k];
-      d[k] = e * e;
-    }
-    total += ordered_chunk_sum(d, c);
+double half_squared_chunk(const T* x, const T* v, Index c) {
+  alignas(64) T d[kLossChunk];
+  for (Index k = 0; k < c; ++k) {
+    const T e = x[k] - v[k];
+    d[k] = e * e;
   }
-  return 0.5 * total;
+  return 0.5 * ordered_chunk_sum(d, c);
 }
 
-/// Σ over a chunk of g(u) = 1 − ln u/(u − 1) times a factor, the cancellation-free kernel of
-/// KL and IS: d = f · (1 − ln u/(u−1)) with (u, f) = (v/x, v − x) for KL, (x/v, (x − v)/v)
-/// for IS. Eigen 3.4 does not vectorize `select`, so the branches are blends in a plain loop
-/// and only the logarithm goes through Eigen's vectorized log.
+/// Σ over one chunk (≤ 256 entries) of g(u) = 1 − ln u/(u − 1) times a factor:
+/// d = f · (1 − ln u/(u−1)) with (u, f) = (v/x, v − x) for KL, (x/v, (x − v)/v) for IS, whose
+/// relative error near u = 1 is that of the rounded input (≈ ulp/|u − 1|). NaN when a ratio
+/// is subnormal (its precision lost): the caller then sums exactly. Eigen 3.4 does not
+/// vectorize `select`, so the branches are blends in a plain loop and only the logarithm goes
+/// through Eigen's vectorized log (log_into).
 template <class T, bool KL>
-double ratio_log_chunks(const T* x, const T* v, Index n) {
-  constexpr Index C = 256;
-  alignas(64) T u[C];
-  alignas(64) T L[C];
-  double total = 0.0;
-  for (Index j0 = 0; j0 < n; j0 += C) {
-    const Index c = std::min(C, n - j0);
-    const T* xs = x + j0;
-    const T* vs = v + j0;
-    for (Index k = 0; k < c; ++k) {
-      const T num = KL ? vs[k] : xs[k], den = KL ? xs[k] : vs[k];
-      u[k] = den > T(0) ? num / (den > T(0) ? den : T(1)) : T(1);
-    }
-    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(L, c) =
-        Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(u, c).log();
-    alignas(64) T d[C];
-    for (Index k = 0; k < c; ++k) {
-      const T um1 = u[k] - T(1);
-      const T g = T(1) - L[k] / (um1 == T(0) ? T(1) : um1);
-      const T f = KL ? vs[k] - xs[k] : (xs[k] - vs[k]) / (vs[k] > T(0) ? vs[k] : T(1));
-      const T dk = um1 == T(0) ? T(0) : f * g;
-      d[k] = KL ? (xs[k] > T(0) ? dk : vs[k]) : dk;  // KL: d(0|v) = v
-    }
-    const double s = ordered_chunk_sum(d, c);
-    total += s;
+double ratio_log_chunk(const T* xs, const T* vs, Index c) {
+  alignas(64) T u[kLossChunk];
+  alignas(64) T L[kLossChunk];
+  alignas(64) T d[kLossChunk];
+  int subnormal = 0;  // a ratio that lost precision to underflow: the caller's exact path
+  for (Index k = 0; k < c; ++k) {
+    const T num = KL ? vs[k] : xs[k], den = KL ? xs[k] : vs[k];
+    u[k] = den > T(0) ? num / (den > T(0) ? den : T(1)) : T(1);
+    subnormal |= int(u[k] > T(0)) & int(u[k] < std::numeric_limits<T>::min());
   }
+  if (subnormal) return std::numeric_limits<double>::quiet_NaN();
+  log_into(u, L, c);
+  for (Index k = 0; k < c; ++k) {
+    const T um1 = u[k] - T(1);
+    const T g = T(1) - L[k] / (um1 == T(0) ? T(1) : um1);
+    const T f = KL ? vs[k] - xs[k] : (xs[k] - vs[k]) / (vs[k] > T(0) ? vs[k] : T(1));
+    const T dk = um1 == T(0) ? T(0) : f * g;
+    d[k] = KL ? (xs[k] > T(0) ? dk : vs[k]) : dk;  // KL: d(0|v) = v
+  }
+  return ordered_chunk_sum(d, c);
+}
+
+/// Σ chunk(x, v, c) over a rows×cols block (row i at x + i·xs, v + i·vs) in chunks of 256
+/// entries that run across row ends: short rows (the column blocks of a tall matrix) pay the
+/// chunk kernel's fixed cost once per 256 entries, not once per row. Full chunks inside a row
+/// are read in place; the others are gathered into aligned buffers. The chunking depends on
+/// the shape only (reproducible).
+template <class T, double (*chunk)(const T*, const T*, Index)>
+double chunked_rows(const T* x, Index xs, const T* v, Index vs, Index rows, Index cols) {
+  constexpr Index C = kLossChunk;
+  alignas(64) T xb[C];
+  alignas(64) T vb[C];
+  double total = 0.0;
+  Index fill = 0;
+  for (Index i = 0; i < rows; ++i) {
+    const T* xi = x + i * xs;
+    const T* vi = v + i * vs;
+    for (Index j = 0; j < cols;) {
+      if (fill == 0 && cols - j >= C) {
+        total += chunk(xi + j, vi + j, C);
+        j += C;
+        continue;
+      }
+      const Index c = std::min(C - fill, cols - j);
+      std::copy(xi + j, xi + j + c, xb + fill);
+      std::copy(vi + j, vi + j + c, vb + fill);
+      fill += c;
+      j += c;
+      if (fill == C) {
+        total += chunk(xb, vb, C);
+        fill = 0;
+      }
+    }
+  }
+  if (fill > 0) total += chunk(xb, vb, fill);
   return total;
 }
 
 }  // namespace detail
 
-/// Σ_j dβ(y_j | v_j) in double. Exact zeros of y follow beta_divergence_pair's conventions.
-/// The vectorized forms avoid cancellation near y = v; a row whose fast sum is not finite
-/// (a ratio overflowed, or an infinite term) is recomputed entry by entry in double.
+/// Σ dβ(y | v) in double over a rows×cols block (row i at y + i·ys, v + i·vs). Exact zeros of
+/// y follow beta_divergence_pair's conventions. A block whose fast sum is not finite (a ratio
+/// overflowed, or an infinite term) is recomputed entry by entry in double.
 template <class T>
-double divergence_row(const T* y, const T* v, Index n, const Beta& b) {
+double divergence_rows(const T* y, Index ys, const T* v, Index vs, Index rows, Index cols,
+                       const Beta& b) {
   double s = std::numeric_limits<double>::quiet_NaN();  // general β: the exact path below
   if (b.kind == Beta::EUC) {
-    s = detail::half_squared_distance(y, v, n);
+    s = detail::chunked_rows<T, detail::half_squared_chunk<T>>(y, ys, v, vs, rows, cols);
   } else if (b.kind == Beta::KL) {
-    s = detail::ratio_log_chunks<T, true>(y, v, n);
+    s = detail::chunked_rows<T, detail::ratio_log_chunk<T, true>>(y, ys, v, vs, rows, cols);
   } else if (b.kind == Beta::IS) {
-    s = detail::ratio_log_chunks<T, false>(y, v, n);
+    s = detail::chunked_rows<T, detail::ratio_log_chunk<T, false>>(y, ys, v, vs, rows, cols);
   }
   if (std::isfinite(s)) return s;
   double exact = 0.0;
-  for (Index j = 0; j < n; ++j) exact += beta_divergence_pair(double(y[j]), double(v[j]), b);
+  for (Index i = 0; i < rows; ++i)
+    for (Index j = 0; j < cols; ++j)
+      exact += beta_divergence_pair(double(y[i * ys + j]), double(v[i * vs + j]), b);
   return exact;
+}
+
+/// Σ_j dβ(y_j | v_j) over one row of n entries (divergence_rows with one row).
+template <class T>
+double divergence_row(const T* y, const T* v, Index n, const Beta& b) {
+  return divergence_rows(y, n, v, n, 1, n, b);
 }
 
 /// Whether the majorizer of β needs A = V^(β−1) (for β = 1 it is all ones: P = row/column sums).
@@ -151,9 +190,9 @@ void majorizer_row(const T* y, T* v, T* a, Index n, const Beta& b) {
         w = x * A / w.max(fl);
       } else {
         const T bm2 = T(b.value - 2.0);
-        const auto logw = w.log();  // log 0 = −inf → powers 0 (β > 2)
-        A = (bm1 * logw).exp();
-        w = x * (bm2 * logw).exp();
+        log_into(v, a, n);  // A ← ln V first; ln 0 = −inf → powers 0 (β > 2)
+        w = x * (bm2 * A).exp();
+        A = (bm1 * A).exp();
       }
     }
   }

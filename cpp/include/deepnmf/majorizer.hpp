@@ -81,10 +81,18 @@ double h_pass(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H, con
         ws.V.noalias() = W * H.middleCols(j0, nb);
         if (use_A) ws.A.resize(m, nb);
         double part = 0.0;
-        for (Index i = 0; i < m; ++i) {
-          const T* y = Y.data() + i * Y.outerStride() + j0;
-          if (want_loss) part += divergence_row(y, ws.V.row(i).data(), nb, b);
-          majorizer_row(y, ws.V.row(i).data(), use_A ? ws.A.row(i).data() : nullptr, nb, b);
+        // rows in groups of about one loss chunk, so the short rows of a column block share
+        // the loss kernel's fixed cost and the group is still in L1 for the majorizer
+        const Index group = std::max<Index>(1, kLossChunk / std::max<Index>(1, nb));
+        for (Index g0 = 0; g0 < m; g0 += group) {
+          const Index g1 = std::min(m, g0 + group);
+          const T* y0 = Y.data() + g0 * Y.outerStride() + j0;
+          if (want_loss)
+            part += divergence_rows(y0, Y.outerStride(), ws.V.row(g0).data(), nb, g1 - g0, nb, b);
+          for (Index i = g0; i < g1; ++i) {
+            const T* y = Y.data() + i * Y.outerStride() + j0;
+            majorizer_row(y, ws.V.row(i).data(), use_A ? ws.A.row(i).data() : nullptr, nb, b);
+          }
         }
         loss[static_cast<size_t>(blk)] = part;
         ws.Q.resize(r, nb);
@@ -115,10 +123,16 @@ double w_pass(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H, con
         ws.V.noalias() = W.middleRows(i0, mb) * H;
         if (use_A) ws.A.resize(mb, n);
         double part = 0.0;
-        for (Index i = 0; i < mb; ++i) {
-          const T* y = Y.data() + (i0 + i) * Y.outerStride();
-          if (want_loss) part += divergence_row(y, ws.V.row(i).data(), n, b);
-          majorizer_row(y, ws.V.row(i).data(), use_A ? ws.A.row(i).data() : nullptr, n, b);
+        const Index group = std::max<Index>(1, kLossChunk / std::max<Index>(1, n));  // as in h_pass
+        for (Index g0 = 0; g0 < mb; g0 += group) {
+          const Index g1 = std::min(mb, g0 + group);
+          if (want_loss)
+            part += divergence_rows(row_ptr(Y, i0 + g0), Y.outerStride(), ws.V.row(g0).data(), n,
+                                    g1 - g0, n, b);
+          for (Index i = g0; i < g1; ++i) {
+            const T* y = Y.data() + (i0 + i) * Y.outerStride();
+            majorizer_row(y, ws.V.row(i).data(), use_A ? ws.A.row(i).data() : nullptr, n, b);
+          }
         }
         loss[static_cast<size_t>(blk)] = part;
         ws.Q.resize(mb, r);

@@ -20,6 +20,7 @@
 #include "deepnmf/majorizer.hpp"
 #include "deepnmf/parallel.hpp"
 #include "deepnmf/short_rows.hpp"
+#include "deepnmf/vector_log.hpp"
 
 namespace deepnmf {
 
@@ -131,11 +132,14 @@ class SparseKlLoss {
  private:
   static constexpr Index kChunk = 64;
   void flush() {
-    const Eigen::Map<const Eigen::ArrayXd> x(x_, n_), u(u_, n_);
-    sum_ += (x * u.log() - x).sum();
+    log_into(u_, u_, n_);
+    const Eigen::Map<const Eigen::ArrayXd> x(x_, n_), log_u(u_, n_);
+    sum_ += (x * log_u - x).sum();
     n_ = 0;
   }
-  double x_[kChunk], u_[kChunk], sum_ = 0.0;
+  alignas(64) double x_[kChunk];
+  alignas(64) double u_[kChunk];
+  double sum_ = 0.0;
   Index n_ = 0;
 };
 
