@@ -4,12 +4,12 @@
 #include <cmath>
 #include <limits>
 #include <utility>
-#include <vector>
 
 #include "deepnmf/lambert_w.hpp"
 #include "deepnmf/majorizer.hpp"
 #include "deepnmf/scalar_solve.hpp"
 #include "deepnmf/sparse.hpp"
+#include "deepnmf/vector_log.hpp"
 
 namespace deepnmf {
 namespace {
@@ -90,30 +90,30 @@ double coupled_closed_form(double wt, double wb, double p, double q, double lam,
   }
 }
 
-/// β = 1 (paper eq. (18)) in the log domain, for a row of r entries: with a = P − λ ln w̄ and
-/// b = w̃ Q, w = b / (λ z), z = ω(y), y = a/λ + ln(b/λ) — e^(a/λ) is never formed. When
-/// y < −40, ω(y) = e^y and w = b/(λ e^y) = e^(−a/λ) = w̄ e^(−P/λ): also the exact limit for a
-/// zero data row (b = 0), where the penalty alone decides.
+/// β = 1 (paper eq. (18)) in the log domain, for r entries: with a = P − λ ln w̄ and b = w̃ Q,
+/// w = b / (λ z), z = ω(y), y = a/λ + ln(b/λ) — e^(a/λ) is never formed. When y < −40,
+/// ω(y) = e^y and w = b/(λ e^y) = e^(−a/λ) = w̄ e^(−P/λ): also the exact limit for a zero data
+/// row (b = 0), where the penalty alone decides. The logarithms and ω run vectorized over
+/// chunks; out may alias w̃.
 template <class T>
-void coupled_kl_row(const T* wt, const T* wb, const T* P, const T* Q, T* out, Index r,
-                    double lam) {
+void coupled_kl_entries(const T* wt, const T* wb, const T* P, const T* Q, T* out, Index r,
+                        double lam) {
   constexpr Index C = 256;
-  alignas(64) double y[C], z[C];
+  alignas(64) double b[C], log_b[C], log_wb[C], y[C], z[C];
   const double log_lam = std::log(lam);
   for (Index j0 = 0; j0 < r; j0 += C) {
     const Index c = std::min(C, r - j0);
     for (Index k = 0; k < c; ++k) {
-      const double b = double(wt[j0 + k]) * double(Q[j0 + k]);
-      y[k] = double(P[j0 + k]) / lam - std::log(double(wb[j0 + k])) + std::log(b) - log_lam;
+      b[k] = double(wt[j0 + k]) * double(Q[j0 + k]);
+      log_wb[k] = double(wb[j0 + k]);
     }
+    log_into(b, log_b, c);
+    log_into(log_wb, log_wb, c);
+    for (Index k = 0; k < c; ++k) y[k] = double(P[j0 + k]) / lam - log_wb[k] + log_b[k] - log_lam;
     wright_omega(y, z, c);
-    for (Index k = 0; k < c; ++k) {
-      const double b = double(wt[j0 + k]) * double(Q[j0 + k]);
-      const double w = y[k] < -40.0
-                           ? std::exp(std::log(double(wb[j0 + k])) - double(P[j0 + k]) / lam)
-                           : b / (lam * z[k]);
-      out[j0 + k] = static_cast<T>(w);
-    }
+    for (Index k = 0; k < c; ++k) out[j0 + k] = static_cast<T>(b[k] / (lam * z[k]));
+    for (Index k = 0; k < c; ++k)  // rare: the series limit
+      if (y[k] < -40.0) out[j0 + k] = static_cast<T>(std::exp(log_wb[k] - double(P[j0 + k]) / lam));
   }
 }
 
@@ -124,7 +124,7 @@ void coupled_w_row(const T* w_tilde, const T* w_bar, const T* P, const T* Q, T* 
                    double lam, const Beta& b) {
   const T eps = floor_eps<T>();
   if (b.kind == Beta::KL) {
-    coupled_kl_row(w_tilde, w_bar, P, Q, w_new, r, lam);
+    coupled_kl_entries(w_tilde, w_bar, P, Q, w_new, r, lam);
   } else {
     for (Index k = 0; k < r; ++k) {
       const double wt = w_tilde[k], wb = w_bar[k], p = P[k], q = Q[k];
@@ -147,16 +147,22 @@ void check_coupled_args(const CMatRef<T>& W, const CMatRef<T>& W_bar, double lam
   require((W.array() > T(0)).all(), "coupled_w: W must be positive (floor it at eps)");
 }
 
-/// The coupled update given a row pass (dense or sparse) that streams P, Q.
+/// The coupled update given a row pass (dense or sparse) that streams P, Q. The update is
+/// entrywise: a block whose rows of W and W̄ are contiguous goes in one call (the vectorized
+/// logarithms and ω run over full chunks rather than one row of r entries at a time).
 template <class T, class Pass>
 double coupled_w_with(Pass&& pass, MatRef<T> W, const CMatRef<T>& W_bar, double lam, const Beta& b) {
+  const Index r = W.cols();
+  const bool contiguous = W.outerStride() == r && W_bar.outerStride() == r;
   return pass([&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
-    std::vector<T> row(static_cast<size_t>(W.cols()));
-    for (Index i = 0; i < mb; ++i) {
-      coupled_w_row<T>(row_ptr(W, i0 + i), row_ptr(W_bar, i0 + i), P.row(i).data(),
-                       Q.row(i).data(), row.data(), W.cols(), lam, b);
-      std::copy(row.begin(), row.end(), row_ptr(W, i0 + i));
+    if (contiguous) {
+      coupled_w_row<T>(row_ptr(W, i0), row_ptr(W_bar, i0), P.data(), Q.data(), row_ptr(W, i0),
+                       mb * r, lam, b);
+      return;
     }
+    for (Index i = 0; i < mb; ++i)
+      coupled_w_row<T>(row_ptr(W, i0 + i), row_ptr(W_bar, i0 + i), P.row(i).data(),
+                       Q.row(i).data(), row_ptr(W, i0 + i), r, lam, b);
   });
 }
 

@@ -123,7 +123,7 @@ def coupled_root_ref(wt, wb, p, q, lam, beta):
         else:
             M = p * t ** (beta - 1) - q
         w = wt * t
-        g = np.log(w / wb) if beta == 1 else (w ** (beta - 1) - wb ** (beta - 1)) / (beta - 1)
+        g = np.log(w) - np.log(wb) if beta == 1 else (w ** (beta - 1) - wb ** (beta - 1)) / (beta - 1)
         return M + lam * g
 
     lo, hi = -1.0, 1.0

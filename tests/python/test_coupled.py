@@ -108,6 +108,20 @@ def test_kl_row_kernel_matches_matrix_kernel(rng):
         np.testing.assert_allclose(row, whole[i], rtol=1e-13)
 
 
+def test_kl_entries_with_subnormal_w_bar(rng):
+    """ln w̄ of a subnormal w̄ (Eigen's vectorized log would read it as the smallest normal
+    number) is exact; 64 entries so the vectorized path runs."""
+    r = 64
+    wt, p, q = (rng.uniform(0.3, 1.5, size=r) for _ in range(3))
+    wb = rng.uniform(0.3, 1.5, size=r)
+    wb[::4] = 10.0 ** -rng.uniform(309, 320, size=wb[::4].size)
+    lam = 0.05
+    got = _core.coupled_w_row(wt, wb, p, q, lam, 1.0)
+    ref = np.array([coupled_root_ref(*a, lam, 1.0) for a in zip(wt, wb, p, q)])
+    assert np.all(ref[::4] > 1e-14)  # above the floor: the test sees the logarithm
+    np.testing.assert_allclose(got, ref, rtol=1e-11)
+
+
 def test_bad_arguments(rng):
     Y, W, H, W_bar = problem(rng)
     with pytest.raises(ValueError, match="lam"):

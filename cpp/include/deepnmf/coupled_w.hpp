@@ -16,7 +16,8 @@ template <class T>
 double coupled_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CMatRef<T>& W_bar,
                  double lam, double beta, int n_threads, bool want_loss);
 
-/// The entrywise minimizer for one row of r entries (exposed for tests): w_new from w̃, w̄, P, Q.
+/// The entrywise minimizer over r entries — a row, or rows stored contiguously (exposed for
+/// tests): w_new from w̃, w̄, P, Q, floored at ε; w_new may alias w̃.
 template <class T>
 void coupled_w_row(const T* w_tilde, const T* w_bar, const T* P, const T* Q, T* w_new, Index r,
                    double lam, const Beta& beta);
