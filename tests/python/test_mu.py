@@ -105,8 +105,21 @@ def test_core_shape_errors_are_value_errors():
 
 
 @pytest.mark.parametrize("beta", BETAS)
-def test_threads_give_identical_results(rng, beta):
-    Y, W, H = positive_problem(rng, 300, 257, 6)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mu_h_tall_data_matches_formula(rng, beta, dtype):
+    """Tall Y with narrow column blocks: the H pass runs over row blocks and sums their P, Q."""
+    Y, W, H = positive_problem(rng, 3000, 41, 5, dtype, zeros=0.1)
+    if beta <= 0:
+        Y = np.where(Y > 0, Y, 0.5).astype(dtype)
+    got = updates.mu_h(Y, W, H, beta)
+    rtol = 1e-11 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(got, mu_h_ref(Y, W, H, beta), rtol=rtol)
+
+
+@pytest.mark.parametrize("beta", BETAS)
+@pytest.mark.parametrize("shape", [(300, 257), (3000, 41)])
+def test_threads_give_identical_results(rng, beta, shape):
+    Y, W, H = positive_problem(rng, *shape, 6)
     h1 = updates.mu_h(Y, W, H, beta, n_threads=1)
     h2 = updates.mu_h(Y, W, H, beta, n_threads=2)
     w1 = updates.mu_w(Y, W, H, beta, n_threads=1)

@@ -20,9 +20,11 @@ def feasible_H(rng, r, n, dtype=np.float64):
 
 
 @pytest.mark.parametrize("beta", BETAS)
-def test_rows_sum_to_one_and_floor(rng, beta):
-    Y, W, _ = positive_problem(rng, 60, 300, 5, zeros=0.2 if beta > 0 else 0.0)
-    H = feasible_H(rng, 5, 300)
+@pytest.mark.parametrize("shape", [(60, 300), (3000, 41)])  # column blocks, row blocks
+def test_rows_sum_to_one_and_floor(rng, beta, shape):
+    m, n = shape
+    Y, W, _ = positive_problem(rng, m, n, 5, zeros=0.2 if beta > 0 else 0.0)
+    H = feasible_H(rng, 5, n)
     H2 = updates.mu_h(Y, W, H, beta, row_sums_one=True)
     np.testing.assert_allclose(H2.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     assert H2.min() >= np.finfo(np.float64).eps
