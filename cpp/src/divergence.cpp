@@ -13,16 +13,16 @@ namespace {
 /// One flag-accumulating sweep (vectorizes; cheap also for tall n×r factors such as Hᵀ).
 template <class T>
 void check_data(const CMatRef<T>& X, const char* name, const Beta& b, bool is_data) {
-  bool valid = true, no_zero = true;  // NaN fails x >= 0
+  int invalid = 0, zero = 0;  // int flags, not bool: the sweep vectorizes. NaN fails x >= 0
   for (Index i = 0; i < X.rows(); ++i) {
     const T* x = row_ptr(X, i);
     for (Index j = 0; j < X.cols(); ++j) {
-      valid &= x[j] >= T(0);
-      no_zero &= x[j] != T(0);
+      invalid |= int(!(x[j] >= T(0)));
+      zero |= int(x[j] == T(0));
     }
   }
-  require(valid, std::string(name) + " must be nonnegative and free of NaN");
-  if (is_data && zero_x_undefined(b)) require(no_zero, zero_x_message(b));
+  require(!invalid, std::string(name) + " must be nonnegative and free of NaN");
+  if (is_data && zero_x_undefined(b)) require(!zero, zero_x_message(b));
 }
 
 }  // namespace
