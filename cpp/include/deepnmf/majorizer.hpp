@@ -112,12 +112,12 @@ double w_pass(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H, con
   return want_loss ? ordered_sum(loss) : 0.0;
 }
 
-/// Whether the H-type pass runs over row blocks (h_pass_by_rows): for tall Y whose column
-/// blocks would be narrower than 32 columns — rows of a few cache lines read in strided
-/// stripes, and all of W packed per block. Measured (CBCL transposed, 1 thread): layer 2
-/// (2429×80, r = 40, column blocks of 16) 1.2 → 0.8 ms; layer 1 (2429×361, r = 80, blocks of
-/// 48) no faster, and slower on 2 threads (the serial reduction), so it keeps column blocks.
-inline bool h_pass_wants_rows(Index m, Index n) { return m >= 4 * n && block_length(m, n) < 32; }
+/// Whether the H-type pass runs over row blocks (h_pass_by_rows): for tall Y, whose column
+/// blocks would be rows of a few cache lines read in strided stripes, with all of W packed for
+/// each block and GEMMs of a narrow shape. Measured on CBCL transposed, calls alternated in one
+/// process (median paired ratio): layer 1 (2429×361, r = 80) 0.88–0.91 of the column-block
+/// time on 1 thread, 0.85–0.89 on 2; layer 2 (2429×80, r = 40) 1.2 → 0.8 ms.
+inline bool h_pass_wants_rows(Index m, Index n) { return m >= 4 * n; }
 
 /// H-type pass over row blocks of Y: block b adds W_bᵀ B_b to Q (and W_bᵀ A_b to P) — Y's rows
 /// are read whole and each product packs only W's block. The blocks are summed into a fixed
