@@ -13,12 +13,13 @@ namespace {
 /// One flag-accumulating sweep (vectorizes; cheap also for tall n×r factors such as Hᵀ).
 template <class T>
 void check_data(const CMatRef<T>& X, const char* name, const Beta& b, bool is_data) {
-  int invalid = 0, zero = 0;  // int flags, not bool: the sweep vectorizes. NaN fails x >= 0
+  // integer flags as wide as T, not bool: the sweep vectorizes. NaN fails x >= 0
+  SameWidthInt<T> invalid = 0, zero = 0;
   for (Index i = 0; i < X.rows(); ++i) {
     const T* x = row_ptr(X, i);
     for (Index j = 0; j < X.cols(); ++j) {
-      invalid |= int(!(x[j] >= T(0)));
-      zero |= int(x[j] == T(0));
+      invalid |= SameWidthInt<T>(!(x[j] >= T(0)));
+      zero |= SameWidthInt<T>(x[j] == T(0));
     }
   }
   require(!invalid, std::string(name) + " must be nonnegative and free of NaN");

@@ -110,6 +110,17 @@ def test_subnormal_model_values(rng, dtype):
     assert deepnmf.beta_divergence(V, X, 0.0) == pytest.approx(itakura_saito, rel=rel)
 
 
+@pytest.mark.parametrize("n", [2, 40])  # a short row and one through the vectorized path
+def test_zero_model_value_is_infinite_where_the_divergence_is(n):
+    X = np.ones((1, n))
+    V = np.ones((1, n))
+    V[0, 0] = 0.0
+    assert deepnmf.beta_divergence(X, V, 0.0) == np.inf  # IS: d(x|0) = inf
+    assert deepnmf.beta_divergence(X, V, 1.0) == np.inf  # KL: d(x|0) = inf for x > 0
+    assert deepnmf.beta_divergence(V, X, 1.0) == pytest.approx(1.0)  # KL: d(0|v) = v
+    assert deepnmf.beta_divergence(X, V, 2.0) == 0.5
+
+
 def test_continuity_in_beta(rng):
     X = rng.uniform(0.1, 2.0, size=(8, 9))
     V = rng.uniform(0.1, 2.0, size=(8, 9))

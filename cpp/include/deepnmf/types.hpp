@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace deepnmf {
 
@@ -27,6 +28,11 @@ template <class T>
 using CVecRef = Eigen::Ref<const Vec<T>>;
 template <class T>
 using VecRef = Eigen::Ref<Vec<T>>;
+
+/// An integer as wide as T, for flags accumulated next to T's compares: the loop vectorizes
+/// (a flag of another width mixes lane counts, and the compiler gives up).
+template <class T>
+using SameWidthInt = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
 
 /// The paper's floor ε (Section 3.2.1): machine epsilon of the working precision.
 template <class T>

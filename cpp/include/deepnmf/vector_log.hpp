@@ -12,18 +12,20 @@
 
 namespace deepnmf {
 
-/// out[k] = ln in[k] for k < c (0 → −inf, negative or NaN → NaN); out may alias in.
+/// out[k] = ln in[k] for k < c (0 → −inf, negative or NaN → NaN); out may alias in. Returns
+/// whether an input was subnormal (those chunks take std::log).
 template <class T>
-void log_into(const T* in, T* out, Index c) {
-  int subnormal = 0;  // an int flag (not bool) so the scan vectorizes
+bool log_into(const T* in, T* out, Index c) {
+  SameWidthInt<T> subnormal = 0;  // an integer flag as wide as T: the scan vectorizes
   for (Index k = 0; k < c; ++k)
-    subnormal |= int(in[k] > T(0)) & int(in[k] < std::numeric_limits<T>::min());
+    subnormal |= SameWidthInt<T>(in[k] > T(0)) & SameWidthInt<T>(in[k] < std::numeric_limits<T>::min());
   if (subnormal) {
     for (Index k = 0; k < c; ++k) out[k] = std::log(in[k]);
-    return;
+    return true;
   }
   using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
   Eigen::Map<Arr>(out, c) = Eigen::Map<const Arr>(in, c).log();
+  return false;
 }
 
 }  // namespace deepnmf
