@@ -63,3 +63,79 @@ def test_core_never_crashes(call, a, b, c, d, beta):
         fn(a, b, c, d, beta)
     except EXPECTED:
         pass
+
+
+@st.composite
+def compressed_arrays(draw):
+    """(indptr, indices, data, m, n) of a CSR/CSC-like structure of a drawn shape, valid or
+    broken in one way (pointer length, order, span, index range, value, dtype)."""
+    m, n = draw(dims), draw(dims)
+    outer, inner = (m, n) if draw(st.booleans()) else (n, m)
+    rng = np.random.default_rng(draw(st.integers(0, 999)))
+    counts = rng.integers(0, inner + 1, size=outer) if inner else np.zeros(outer, dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    indices = np.concatenate([np.sort(rng.choice(inner, size=c, replace=False)) for c in counts]
+                             + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+    data = rng.uniform(0.0, 2.0, size=indices.size)
+    defect = draw(st.sampled_from(["none", "short_ptr", "unsorted_ptr", "ptr_span", "index_range",
+                                   "negative_index", "value", "length", "dtype", "int32"]))
+    if defect == "short_ptr":
+        indptr = indptr[:-1]
+    elif defect == "unsorted_ptr" and indptr.size > 2:
+        indptr[1], indptr[-2] = indptr[-2] + 1, indptr[1]
+    elif defect == "ptr_span":
+        indptr[-1] += draw(st.sampled_from([-1, 1, 1000]))
+    elif defect == "index_range" and indices.size:
+        indices[rng.integers(indices.size)] = inner + draw(st.integers(0, 5))
+    elif defect == "negative_index" and indices.size:
+        indices[rng.integers(indices.size)] = -1
+    elif defect == "value" and data.size:
+        data[rng.integers(data.size)] = draw(st.sampled_from([-1.0, np.nan, np.inf]))
+    elif defect == "length":
+        data = data[:-1] if data.size else np.ones(1)
+    elif defect == "dtype":
+        data = data.astype(draw(st.sampled_from([np.float32, np.int64, np.complex128])))
+    elif defect == "int32":
+        indptr, indices = indptr.astype(np.int32), indices.astype(np.int32)
+    return indptr, indices, data, m, n
+
+
+SPARSE_CALLS = [
+    ("mu_h_sparse", lambda s, W, H, Wb: _core.mu_h_sparse(*s, W, H, 1.0, False, 2, True)),
+    ("mu_h_sparse_rowsum", lambda s, W, H, Wb: _core.mu_h_sparse(*s, W, H, 1.0, True, 1, False)),
+    ("mu_w_sparse", lambda s, W, H, Wb: _core.mu_w_sparse(*s, W, H, 1.0, 2, True)),
+    ("coupled_w_sparse", lambda s, W, H, Wb: _core.coupled_w_sparse(*s, W, H, Wb, 0.5, 1.0, 2, False)),
+    ("beta_divergence_wh_sparse", lambda s, W, H, Wb: _core.beta_divergence_wh_sparse(*s, W, H, 1.0, 2)),
+    ("minvol_w_sparse", lambda s, W, H, Wb: _core.minvol_w_sparse(*s, W, H, Wb, 0.1, 1.0, 1.0, 10.0, 1e-6, 5, 1)),
+]
+
+
+@st.composite
+def sparse_problems(draw):
+    """A compressed structure with factors that either fit its shape (float64, H in C or
+    Fortran order, values from the fuzz set) or are arbitrary arrays."""
+    s = draw(compressed_arrays())
+    m, n = s[3], s[4]
+    if draw(st.booleans()):
+        r = draw(st.integers(0, 4))
+        rng = np.random.default_rng(draw(st.integers(0, 99)))
+        W, W_bar = rng.uniform(0.1, 1.0, (m, r)), rng.uniform(0.1, 1.0, (m, r))
+        H = rng.uniform(0.1, 1.0, (r, n))
+        if r and m and draw(st.booleans()):
+            W[0, 0] = draw(values)
+        if draw(st.booleans()):
+            H = np.asfortranarray(H)
+        return s, W, H, W_bar
+    return s, draw(arrays()), draw(arrays()), draw(arrays())
+
+
+@settings(max_examples=N, deadline=None)
+@given(call=st.sampled_from(SPARSE_CALLS), problem=sparse_problems())
+def test_sparse_core_never_crashes(call, problem):
+    """The sparse bindings take the raw indptr/indices/data arrays: broken structures, shapes
+    that disagree with the factors and factors of any dtype/layout give an exception."""
+    _, fn = call
+    try:
+        fn(*problem)
+    except EXPECTED:
+        pass
