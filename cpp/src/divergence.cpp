@@ -40,8 +40,9 @@ double beta_divergence(const CMatRef<T>& X, const CMatRef<T>& V, double beta, in
   std::vector<double> part(static_cast<size_t>(blocks.count), 0.0);
   parallel_for(blocks.count, n_threads, [&](Index blk) {
     const Index i0 = blocks.begin(blk);
-    part[static_cast<size_t>(blk)] = divergence_rows(row_ptr(X, i0), X.outerStride(), row_ptr(V, i0),
-                                                     V.outerStride(), blocks.length(blk), X.cols(), b);
+    part[static_cast<size_t>(blk)] = divergence_rows(
+        row_ptr(X, i0), X.outerStride(), row_ptr(V, i0), V.outerStride(), blocks.length(blk),
+        X.cols(), b);
   });
   return ordered_sum(part);
 }

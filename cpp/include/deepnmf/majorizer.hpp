@@ -121,9 +121,9 @@ inline bool h_pass_wants_rows(Index m, Index n) { return m >= 4 * n; }
 
 /// H-type pass over row blocks of Y: block b adds W_bᵀ B_b to Q (and W_bᵀ A_b to P) — Y's rows
 /// are read whole and each product packs only W's block. The blocks are summed into a fixed
-/// number of partials (consecutive blocks, in order; at most 64, and r×n each with at most
-/// half of Y's size in all), which are then added in order: the result depends on the shapes only.
-/// sink(0, n, P, Q) gets the whole r×n P and Q.
+/// number of partials (consecutive blocks, in order; at most 64 of r×n, together at most half
+/// of Y's size, as many again for P when β ≠ 1), which are then added in order: the result
+/// depends on the shapes only. sink(0, n, P, Q) gets the whole r×n P and Q.
 template <class T, class Sink>
 double h_pass_by_rows(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
                       const Beta& b, int n_threads, bool want_loss, Sink&& sink) {
@@ -132,20 +132,22 @@ double h_pass_by_rows(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>
   const Index n_parts = std::max<Index>(
       1, std::min<Index>({blocks.count, Index(64), m / std::max<Index>(1, 2 * r)}));
   const bool use_A = needs_A(b);
-  std::vector<Mat<T>> Qp(static_cast<size_t>(n_parts)), Pp(static_cast<size_t>(use_A ? n_parts : 0));
+  std::vector<Mat<T>> Qp(static_cast<size_t>(n_parts));
+  std::vector<Mat<T>> Pp(static_cast<size_t>(use_A ? n_parts : 0));
   std::vector<double> loss(static_cast<size_t>(blocks.count), 0.0);
   parallel_blocks(
       n_parts, n_threads, [] { return SlabWorkspace<T>(); },
       [&](Index part, SlabWorkspace<T>& ws) {
         Mat<T>& Qs = Qp[static_cast<size_t>(part)];
+        Mat<T>* Ps = use_A ? &Pp[static_cast<size_t>(part)] : nullptr;
         Qs.setZero(r, n);
-        if (use_A) Pp[static_cast<size_t>(part)].setZero(r, n);
+        if (Ps) Ps->setZero(r, n);
         const Index b0 = part * blocks.count / n_parts, b1 = (part + 1) * blocks.count / n_parts;
         for (Index blk = b0; blk < b1; ++blk) {
           const Index i0 = blocks.begin(blk), mb = blocks.length(blk);
           loss[static_cast<size_t>(blk)] = row_slab(Y, W, H, b, i0, mb, want_loss, ws);
           Qs.noalias() += W.middleRows(i0, mb).transpose() * ws.V;
-          if (use_A) Pp[static_cast<size_t>(part)].noalias() += W.middleRows(i0, mb).transpose() * ws.A;
+          if (Ps) Ps->noalias() += W.middleRows(i0, mb).transpose() * ws.A;
         }
       });
   Mat<T> Q = std::move(Qp[0]), P;

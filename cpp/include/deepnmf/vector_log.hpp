@@ -18,7 +18,8 @@ template <class T>
 bool log_into(const T* in, T* out, Index c) {
   SameWidthInt<T> subnormal = 0;  // an integer flag as wide as T: the scan vectorizes
   for (Index k = 0; k < c; ++k)
-    subnormal |= SameWidthInt<T>(in[k] > T(0)) & SameWidthInt<T>(in[k] < std::numeric_limits<T>::min());
+    subnormal |= SameWidthInt<T>(in[k] > T(0)) &
+                 SameWidthInt<T>(in[k] < std::numeric_limits<T>::min());
   if (subnormal) {
     for (Index k = 0; k < c; ++k) out[k] = std::log(in[k]);
     return true;
