@@ -13,7 +13,8 @@ def beta_divergence(A: Any, B: Any, beta: Any, *, n_threads: int | None = None) 
 
     dβ(x|y) = x^β/(β(β−1)) + y^β/β − x y^(β−1)/(β−1), with the limits
     x log(x/y) − x + y (β = 1, Kullback–Leibler), x/y − log(x/y) − 1 (β = 0,
-    Itakura–Saito) and (x − y)²/2 (β = 2). Evaluated without cancellation near x = y.
+    Itakura–Saito) and (x − y)²/2 (β = 2). Near x = y, where dβ is O((x − y)²), each term
+    keeps the relative accuracy its rounded inputs allow (about an ulp over |y/x − 1|).
 
     Parameters
     ----------
