@@ -31,6 +31,17 @@ def test_equals_root_of_the_stationarity_equation(rng, beta, lam):
     np.testing.assert_allclose(got, np.maximum(want, np.finfo(float).eps), rtol=1e-11)
 
 
+@pytest.mark.parametrize("beta", [0.0, 1.0, 1.5, 2.0, 3.0])
+def test_wide_data_equals_root_of_the_stationarity_equation(rng, beta):
+    """Wide Y (n ≥ 4m): the W pass runs over column blocks and sums their P, Q."""
+    Y, W, H, W_bar = problem(rng, m=5, n=3000, r=3, zeros=0.1 if beta > 0 else 0.0)
+    lam = 0.7
+    got = updates.coupled_w(Y, W, H, W_bar, lam, beta)
+    P, Q = majorizer_PQ_w(Y, W, H, beta)
+    want = np.vectorize(lambda wt, wb, p, q: coupled_root_ref(wt, wb, p, q, lam, beta))(W, W_bar, P, Q)
+    np.testing.assert_allclose(got, np.maximum(want, np.finfo(float).eps), rtol=1e-10)
+
+
 @pytest.mark.parametrize("beta", BRANCHES)
 def test_minimizes_the_majorizer_brute_force(rng, beta):
     """Each entry is the minimizer of (majorizer of the data term) + λ dβ(w | w̄), written out

@@ -117,7 +117,19 @@ def test_mu_h_tall_data_matches_formula(rng, beta, dtype):
 
 
 @pytest.mark.parametrize("beta", BETAS)
-@pytest.mark.parametrize("shape", [(300, 257), (3000, 41)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mu_w_wide_data_matches_formula(rng, beta, dtype):
+    """Wide Y: the W pass runs over column blocks and sums their P, Q."""
+    Y, W, H = positive_problem(rng, 41, 3000, 5, dtype, zeros=0.1)
+    if beta <= 0:
+        Y = np.where(Y > 0, Y, 0.5).astype(dtype)
+    got = updates.mu_w(Y, W, H, beta)
+    rtol = 1e-11 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(got, mu_w_ref(Y, W, H, beta), rtol=rtol)
+
+
+@pytest.mark.parametrize("beta", BETAS)
+@pytest.mark.parametrize("shape", [(300, 257), (3000, 41), (41, 3000)])
 def test_threads_give_identical_results(rng, beta, shape):
     Y, W, H = positive_problem(rng, *shape, 6)
     h1 = updates.mu_h(Y, W, H, beta, n_threads=1)
