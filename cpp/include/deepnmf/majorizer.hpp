@@ -88,25 +88,18 @@ double block_slab(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
   return part;
 }
 
-/// Whether the W-type pass runs over column blocks (w_pass_by_cols): the mirror of
-/// h_pass_wants_rows, for wide Y, whose row blocks would pack all of H for each block.
-/// Measured on CBCL (361×2429, r = 80), calls alternated in one process (median paired
-/// ratio of 60): MU 0.99 of the row-block time on 1 thread, 0.94 on 2; β = 1.5 0.97; the
-/// coupled KL update 0.95.
-inline bool w_pass_wants_cols(Index m, Index n) { return n >= 4 * m; }
-
-/// W-type pass over column blocks of Y, the mirror of h_pass_by_rows: block b adds B_b H_bᵀ to
-/// Q (and A_b H_bᵀ to P) into a fixed number of m×r partials (at most 64, together at most
-/// half of Y's size, as many again for P when β ≠ 1), added in order: the result depends on
-/// the shapes only. sink(0, m, P, Q) gets the whole m×r P and Q.
-template <class T, class Sink>
-double w_pass_by_cols(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
-                      const Beta& b, int n_threads, bool want_loss, Sink&& sink) {
-  const Index m = Y.rows(), n = Y.cols(), r = W.cols();
-  const Blocking blocks(n, block_length(m, n));
-  const Index n_parts = std::max<Index>(
-      1, std::min<Index>({blocks.count, Index(64), n / std::max<Index>(1, 2 * r)}));
-  const bool use_A = needs_A(b);
+/// The reduction of the passes that sum over Y's long dimension (h_pass_by_rows,
+/// w_pass_by_cols): add(blk, ws, Ps, Qs) runs block blk and adds its products to the partials
+/// Qs and *Ps (Ps null when needs_A is false), returning the block's loss. The blocks go into a
+/// fixed number of rows×cols partials — consecutive blocks, in order; at most 64 and at most
+/// max_parts (the callers keep them within half of Y's size, P's as many again) — which are
+/// then added in order: the result depends on the shapes only, never on the thread count.
+/// Fills Q (and P when use_A); returns the blocks' losses summed in order.
+template <class T, class AddBlock>
+double reduce_blocks(const Blocking& blocks, Index max_parts, Index rows, Index cols, bool use_A,
+                     int n_threads, Mat<T>& P, Mat<T>& Q, AddBlock&& add) {
+  const Index n_parts =
+      std::max<Index>(1, std::min<Index>({blocks.count, Index(64), max_parts}));
   std::vector<Mat<T>> Qp(static_cast<size_t>(n_parts));
   std::vector<Mat<T>> Pp(static_cast<size_t>(use_A ? n_parts : 0));
   std::vector<double> loss(static_cast<size_t>(blocks.count), 0.0);
@@ -115,26 +108,48 @@ double w_pass_by_cols(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>
       [&](Index part, SlabWorkspace<T>& ws) {
         Mat<T>& Qs = Qp[static_cast<size_t>(part)];
         Mat<T>* Ps = use_A ? &Pp[static_cast<size_t>(part)] : nullptr;
-        Qs.setZero(m, r);
-        if (Ps) Ps->setZero(m, r);
+        Qs.setZero(rows, cols);
+        if (Ps) Ps->setZero(rows, cols);
         const Index b0 = part * blocks.count / n_parts, b1 = (part + 1) * blocks.count / n_parts;
-        for (Index blk = b0; blk < b1; ++blk) {
-          const Index j0 = blocks.begin(blk), nb = blocks.length(blk);
-          loss[static_cast<size_t>(blk)] = block_slab(Y, W, H, b, 0, m, j0, nb, want_loss, ws);
-          Qs.noalias() += ws.V * H.middleCols(j0, nb).transpose();
-          if (Ps) Ps->noalias() += ws.A * H.middleCols(j0, nb).transpose();
-        }
+        for (Index blk = b0; blk < b1; ++blk) loss[static_cast<size_t>(blk)] = add(blk, ws, Ps, Qs);
       });
-  Mat<T> Q = std::move(Qp[0]), P;
+  Q = std::move(Qp[0]);
   for (Index p = 1; p < n_parts; ++p) Q += Qp[static_cast<size_t>(p)];
   if (use_A) {
     P = std::move(Pp[0]);
     for (Index p = 1; p < n_parts; ++p) P += Pp[static_cast<size_t>(p)];
-  } else {
-    P = row_sums(H).transpose().colwise().replicate(m);  // β = 1: P = 1 Hᵀ
   }
+  return ordered_sum(loss);
+}
+
+/// Whether the W-type pass runs over column blocks (w_pass_by_cols): the mirror of
+/// h_pass_wants_rows, for wide Y, whose row blocks would pack all of H for each block.
+/// Measured on CBCL (361×2429, r = 80), calls alternated in one process (median paired
+/// ratio of 60): MU 0.99 of the row-block time on 1 thread, 0.94 on 2; β = 1.5 0.97; the
+/// coupled KL update 0.95.
+inline bool w_pass_wants_cols(Index m, Index n) { return n >= 4 * m; }
+
+/// W-type pass over column blocks of Y, the mirror of h_pass_by_rows: block b adds B_b H_bᵀ to
+/// Q (and A_b H_bᵀ to P), m×r partials (reduce_blocks). sink(0, m, P, Q) gets the whole m×r
+/// P and Q.
+template <class T, class Sink>
+double w_pass_by_cols(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
+                      const Beta& b, int n_threads, bool want_loss, Sink&& sink) {
+  const Index m = Y.rows(), n = Y.cols(), r = W.cols();
+  const Blocking blocks(n, block_length(m, n));
+  Mat<T> P, Q;
+  const double loss = reduce_blocks<T>(
+      blocks, n / std::max<Index>(1, 2 * r), m, r, needs_A(b), n_threads, P, Q,
+      [&](Index blk, SlabWorkspace<T>& ws, Mat<T>* Ps, Mat<T>& Qs) {
+        const Index j0 = blocks.begin(blk), nb = blocks.length(blk);
+        const double part = block_slab(Y, W, H, b, 0, m, j0, nb, want_loss, ws);
+        Qs.noalias() += ws.V * H.middleCols(j0, nb).transpose();
+        if (Ps) Ps->noalias() += ws.A * H.middleCols(j0, nb).transpose();
+        return part;
+      });
+  if (!needs_A(b)) P = row_sums(H).transpose().colwise().replicate(m);  // β = 1: P = 1 Hᵀ
   sink(Index(0), m, P, Q);
-  return want_loss ? ordered_sum(loss) : 0.0;
+  return want_loss ? loss : 0.0;
 }
 
 /// W-type pass; sink(i0, mb, P, Q) gets the mb×r blocks for rows [i0, i0+mb).
@@ -171,46 +186,26 @@ double w_pass(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H, con
 inline bool h_pass_wants_rows(Index m, Index n) { return m >= 4 * n; }
 
 /// H-type pass over row blocks of Y: block b adds W_bᵀ B_b to Q (and W_bᵀ A_b to P) — Y's rows
-/// are read whole and each product packs only W's block. The blocks are summed into a fixed
-/// number of partials (consecutive blocks, in order; at most 64 of r×n, together at most half
-/// of Y's size, as many again for P when β ≠ 1), which are then added in order: the result
-/// depends on the shapes only. sink(0, n, P, Q) gets the whole r×n P and Q.
+/// are read whole and each product packs only W's block; r×n partials (reduce_blocks).
+/// sink(0, n, P, Q) gets the whole r×n P and Q.
 template <class T, class Sink>
 double h_pass_by_rows(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
                       const Beta& b, int n_threads, bool want_loss, Sink&& sink) {
   const Index m = Y.rows(), n = Y.cols(), r = W.cols();
   const Blocking blocks(m, block_length(n, m));
-  const Index n_parts = std::max<Index>(
-      1, std::min<Index>({blocks.count, Index(64), m / std::max<Index>(1, 2 * r)}));
-  const bool use_A = needs_A(b);
-  std::vector<Mat<T>> Qp(static_cast<size_t>(n_parts));
-  std::vector<Mat<T>> Pp(static_cast<size_t>(use_A ? n_parts : 0));
-  std::vector<double> loss(static_cast<size_t>(blocks.count), 0.0);
-  parallel_blocks(
-      n_parts, n_threads, [] { return SlabWorkspace<T>(); },
-      [&](Index part, SlabWorkspace<T>& ws) {
-        Mat<T>& Qs = Qp[static_cast<size_t>(part)];
-        Mat<T>* Ps = use_A ? &Pp[static_cast<size_t>(part)] : nullptr;
-        Qs.setZero(r, n);
-        if (Ps) Ps->setZero(r, n);
-        const Index b0 = part * blocks.count / n_parts, b1 = (part + 1) * blocks.count / n_parts;
-        for (Index blk = b0; blk < b1; ++blk) {
-          const Index i0 = blocks.begin(blk), mb = blocks.length(blk);
-          loss[static_cast<size_t>(blk)] = block_slab(Y, W, H, b, i0, mb, 0, n, want_loss, ws);
-          Qs.noalias() += W.middleRows(i0, mb).transpose() * ws.V;
-          if (Ps) Ps->noalias() += W.middleRows(i0, mb).transpose() * ws.A;
-        }
+  Mat<T> P, Q;
+  const double loss = reduce_blocks<T>(
+      blocks, m / std::max<Index>(1, 2 * r), r, n, needs_A(b), n_threads, P, Q,
+      [&](Index blk, SlabWorkspace<T>& ws, Mat<T>* Ps, Mat<T>& Qs) {
+        const Index i0 = blocks.begin(blk), mb = blocks.length(blk);
+        const double part = block_slab(Y, W, H, b, i0, mb, 0, n, want_loss, ws);
+        Qs.noalias() += W.middleRows(i0, mb).transpose() * ws.V;
+        if (Ps) Ps->noalias() += W.middleRows(i0, mb).transpose() * ws.A;
+        return part;
       });
-  Mat<T> Q = std::move(Qp[0]), P;
-  for (Index p = 1; p < n_parts; ++p) Q += Qp[static_cast<size_t>(p)];
-  if (use_A) {
-    P = std::move(Pp[0]);
-    for (Index p = 1; p < n_parts; ++p) P += Pp[static_cast<size_t>(p)];
-  } else {
-    P = column_sums(W).rowwise().replicate(n);  // β = 1: P = Wᵀ 1
-  }
+  if (!needs_A(b)) P = column_sums(W).rowwise().replicate(n);  // β = 1: P = Wᵀ 1
   sink(Index(0), n, P, Q);
-  return want_loss ? ordered_sum(loss) : 0.0;
+  return want_loss ? loss : 0.0;
 }
 
 /// H-type pass; sink(j0, nb, P, Q) gets the r×nb blocks for columns [j0, j0+nb).
