@@ -137,12 +137,6 @@ double divergence_rows(const T* y, Index ys, const T* v, Index vs, Index rows, I
   return exact;
 }
 
-/// Σ_j dβ(y_j | v_j) over one row of n entries (divergence_rows with one row).
-template <class T>
-double divergence_row(const T* y, const T* v, Index n, const Beta& b) {
-  return divergence_rows(y, n, v, n, 1, n, b);
-}
-
 /// Whether the majorizer of β needs A = V^(β−1) (for β = 1 it is all ones: P = row/column sums).
 inline bool needs_A(const Beta& b) { return b.kind != Beta::KL; }
 
