@@ -19,3 +19,19 @@ def median_time(fn: Callable[[], object], repeats: int = 5, warmup: bool = True)
         fn()
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
+
+
+def interleaved_times(fns: list[Callable[[], object]], repeats: int = 5) -> np.ndarray:
+    """Wall times of each fn over `repeats` rounds (shape repeats × len(fns)), the fns called
+    in turn within a round — in reversed order every other round — so that drift of a noisy
+    machine hits them alike; medians of the columns, or of ratios of columns, compare them."""
+    for fn in fns:
+        fn()
+    times = np.empty((repeats, len(fns)))
+    for k in range(repeats):
+        order = range(len(fns)) if k % 2 == 0 else reversed(range(len(fns)))
+        for j in order:
+            t0 = time.perf_counter()
+            fns[j]()
+            times[k, j] = time.perf_counter() - t0
+    return times

@@ -29,8 +29,8 @@ def _plt():
 
 
 def _layer_errors(model: Any) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(iterations, errors) per layer: BetaNMF and MultilayerNMF record their loss every
-    ``loss_every`` iterations (``loss_iterations_``), the deep models every iteration."""
+    """(iterations, errors) per layer: BetaNMF, MultilayerNMF and DeepNMF record their loss
+    every ``loss_every`` iterations (``loss_iterations_``), MinVolDeepNMF every iteration."""
     hist = model.loss_history_
     at = getattr(model, "loss_iterations_", None)
     if isinstance(hist, list):  # MultilayerNMF: one history per layer
@@ -40,7 +40,7 @@ def _layer_errors(model: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     hist = np.asarray(hist)
     if hist.ndim == 1:  # BetaNMF
         return [(np.asarray(at) if at is not None else np.arange(len(hist)), hist)]
-    x = np.arange(hist.shape[0])
+    x = np.asarray(at) if at is not None else np.arange(hist.shape[0])
     return [(x, hist[:, l]) for l in range(hist.shape[1] - 1)]
 
 

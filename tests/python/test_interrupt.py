@@ -16,6 +16,8 @@ X = np.random.default_rng(0).uniform(0.1, 1, (600, 500))
 kind = sys.argv[1]
 model = {"beta": deepnmf.BetaNMF(20, max_iter=10**6, tol=0),
          "deep": deepnmf.DeepNMF([20, 10], init_iter=5, max_iter=10**6, tol=0),
+         "deep_every_7": deepnmf.DeepNMF([20, 10], init_iter=5, max_iter=10**6, tol=0,
+                                         loss_every=7),
          "minvol": deepnmf.MinVolDeepNMF([20, 10], init_iter=5, max_iter=10**6)}[kind]
 def progress(m, it):
     if it == 3:
@@ -31,11 +33,14 @@ with warnings.catch_warnings(record=True) as caught:
 h = model.loss_history_
 F = h if h.ndim == 1 else h[:, -1]
 ok = bool(np.all(np.isfinite(F))) and bool(np.all(np.diff(F) <= 1e-12 * np.abs(F[:-1]) + 1e-9))
+at = getattr(model, "loss_iterations_", None)
+if kind.startswith("deep"):  # one record per iteration listed, ending at the last one
+    ok = ok and len(at) == len(F) and at[-1] == model.n_iter_ and bool(np.all(np.diff(at) > 0))
 print("DONE", model.n_iter_, ok, [str(w.category.__name__) for w in caught], flush=True)
 """
 
 
-@pytest.mark.parametrize("kind", ["beta", "deep", "minvol"])
+@pytest.mark.parametrize("kind", ["beta", "deep", "deep_every_7", "minvol"])
 def test_sigint_stops_cleanly(kind):
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, kind], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
