@@ -602,8 +602,6 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         hist.finish(layer_loss, n_iter)
         self._publish_history(hist, lam, n_iter)
         H[0] = np.ascontiguousarray(H[0])
-        # the rule decided on the last complete row of the loop, or holds on the final record
-        converged = stopped == "stagnated" or (tol > 0 and hist.stagnated(lam, tol))
         if scale != 1.0:
             for w in W:
                 w /= scale
@@ -611,7 +609,9 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             if isinstance(self.weights, str):  # 'auto' in the caller's units
                 self.weights_ = lam * scale**beta
             self.loss_history_ = np.column_stack([D, D @ self.weights_])
-        if tol > 0 and stopped is None and n_iter == max_iter and not converged:
+        # stopped: the rule held on a complete row inside the loop (whose last row, recorded
+        # one iteration later, need not pass it again), the callback, or Ctrl-C
+        if tol > 0 and stopped is None and n_iter == max_iter and not hist.stagnated(lam, tol):
             warnings.warn(f"DeepNMF stopped at max_iter={max_iter} before the objective "
                           f"stagnated (tol={tol:g}); increase max_iter", ConvergenceWarning,
                           stacklevel=2)

@@ -133,3 +133,12 @@ def test_saved_and_loaded(start, tmp_path):
     np.testing.assert_array_equal(back.loss_iterations_, [0, 5, 10, 12])
     np.testing.assert_array_equal(back.loss_history_, model.loss_history_)
     assert back.get_params()["loss_every"] == 5
+
+
+@pytest.mark.parametrize("every", [1, 10])
+def test_stopping_on_the_last_allowed_iteration_does_not_warn(start, every):
+    n = fit(start, max_iter=400, tol=1e-3, loss_every=every).n_iter_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = fit(start, max_iter=n, tol=1e-3, loss_every=every)
+    assert model.n_iter_ == n
