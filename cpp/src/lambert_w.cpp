@@ -47,7 +47,7 @@ inline double fsc_step(double y, double z, double lz) {
   const double q = r / opz;
   const double a_opz = (1.0 + (2.0 / 3.0) * q) * opz;
   const double ratio = (a_opz - 0.5 * q) / (a_opz - q);
-  return z * (1.0 + q * ratio);
+  return z + z * (q * ratio);  // z (1 + q·ratio), without rounding 1 + q·ratio to 1 ulp of 1
 }
 
 /// One Halley step on f(z) = z e^z − x (third order), for y ≤ 0 where x = e^y is accurate:
@@ -105,16 +105,18 @@ inline double log_for_initial_guess(double y) {
 }
 
 /// ω where y > 0 (and NaN): initial guess from an approximate ln y, then two FSC steps on
-/// z + ln z = y with an accurate ln z.
+/// z + ln z = y. The first step takes the approximate ln z too: from the guess's ≤ 5 % it
+/// lands within about 1e-5 (the approximate log's error, over 1 + z); the second, with an
+/// accurate ln z, then leaves (1e-5)⁴ — below half an ulp.
 void omega_positive(double* y, Index c) {
   alignas(64) double z[kChunk], lz[kChunk];
   for (Index k = 0; k < c; ++k) lz[k] = log_for_initial_guess(std::max(y[k], 1.0));
-  for (Index k = 0; k < c; ++k) z[k] = omega_initial_positive(y[k], lz[k]);
-  for (int step = 0; step < 2; ++step) {
-    AMapD(lz, c) = ACMapD(z, c).log();
-    for (Index k = 0; k < c; ++k) z[k] = fsc_step(y[k], z[k], lz[k]);
+  for (Index k = 0; k < c; ++k) {
+    const double z0 = omega_initial_positive(y[k], lz[k]);
+    z[k] = fsc_step(y[k], z0, log_for_initial_guess(z0));
   }
-  for (Index k = 0; k < c; ++k) y[k] = z[k];
+  AMapD(lz, c) = ACMapD(z, c).log();
+  for (Index k = 0; k < c; ++k) y[k] = fsc_step(y[k], z[k], lz[k]);
 }
 
 /// ω on one chunk of doubles (c ≤ kChunk). The entries are sorted into three regions, each
