@@ -91,7 +91,9 @@ double coupled_closed_form(double wt, double wb, double p, double q, double lam,
 }
 
 /// β = 1 (paper eq. (18)) in the log domain, for r entries: with a = P − λ ln w̄ and b = w̃ Q,
-/// w = b / (λ z), z = ω(y), y = a/λ + ln(b/λ) — e^(a/λ) is never formed. When y < −40,
+/// w = b / (λ z), z = ω(y), y = a/λ + ln(b/λ) = P/λ + ln(b/(λ w̄)) — e^(a/λ) is never formed.
+/// A chunk whose quotients b/(λ w̄) are all normal numbers takes one logarithm per entry; one
+/// where a quotient under- or overflows takes ln b − ln w̄ − ln λ. When y < −40,
 /// ω(y) = e^y and w = b/(λ e^y) = e^(−a/λ) = w̄ e^(−P/λ): also the exact limit for a zero data
 /// row (b = 0), where the penalty alone decides. The logarithms and ω run vectorized over
 /// chunks; out may alias w̃.
@@ -99,21 +101,33 @@ template <class T>
 void coupled_kl_entries(const T* wt, const T* wb, const T* P, const T* Q, T* out, Index r,
                         double lam) {
   constexpr Index C = 256;
+  constexpr double kMin = std::numeric_limits<double>::min();
+  constexpr double kMax = std::numeric_limits<double>::max();
   alignas(64) double b[C], log_b[C], log_wb[C], y[C], z[C];
   const double log_lam = std::log(lam);
   for (Index j0 = 0; j0 < r; j0 += C) {
     const Index c = std::min(C, r - j0);
+    SameWidthInt<double> off_range = 0;  // an integer flag as wide as double: vectorizes
     for (Index k = 0; k < c; ++k) {
       b[k] = double(wt[j0 + k]) * double(Q[j0 + k]);
-      log_wb[k] = double(wb[j0 + k]);
+      y[k] = b[k] / (lam * double(wb[j0 + k]));
+      off_range |= SameWidthInt<double>(!(y[k] >= kMin)) | SameWidthInt<double>(!(y[k] <= kMax));
     }
-    log_into(b, log_b, c);
-    log_into(log_wb, log_wb, c);
-    for (Index k = 0; k < c; ++k) y[k] = double(P[j0 + k]) / lam - log_wb[k] + log_b[k] - log_lam;
+    if (!off_range) {
+      log_into(y, y, c);
+      for (Index k = 0; k < c; ++k) y[k] += double(P[j0 + k]) / lam;
+    } else {
+      for (Index k = 0; k < c; ++k) log_wb[k] = double(wb[j0 + k]);
+      log_into(b, log_b, c);
+      log_into(log_wb, log_wb, c);
+      for (Index k = 0; k < c; ++k)
+        y[k] = double(P[j0 + k]) / lam - log_wb[k] + log_b[k] - log_lam;
+    }
     wright_omega(y, z, c);
     for (Index k = 0; k < c; ++k) out[j0 + k] = static_cast<T>(b[k] / (lam * z[k]));
     for (Index k = 0; k < c; ++k)  // rare: the series limit
-      if (y[k] < -40.0) out[j0 + k] = static_cast<T>(std::exp(log_wb[k] - double(P[j0 + k]) / lam));
+      if (y[k] < -40.0)
+        out[j0 + k] = static_cast<T>(std::exp(std::log(double(wb[j0 + k])) - double(P[j0 + k]) / lam));
   }
 }
 

@@ -100,6 +100,18 @@ def test_kl_extreme_weights_and_tiny_w_bar(rng):
         assert block(got) <= block(W) * (1 + 1e-12)
 
 
+def test_kl_chunks_with_and_without_out_of_range_quotients(rng):
+    """The KL entries go in chunks of 256: a chunk whose quotients b/(λ w̄) are all normal
+    takes one logarithm each, one holding an overflowing quotient the three logarithms. Both kinds in one call agree with the root solve."""
+    Y, W, H, W_bar = problem(rng, 300, 12, 3)  # 900 entries: chunks [0, 256), [256, 512), …
+    W_bar.reshape(-1)[300] = 1e-300
+    lam = 1e-10  # b/(λ w̄) ≈ 1e310 at entry 300
+    got = updates.coupled_w(Y, W, H, W_bar, lam, 1.0)
+    P, Q = majorizer_PQ_w(Y, W, H, 1.0)
+    want = np.vectorize(lambda wt, wb, p, q: coupled_root_ref(wt, wb, p, q, lam, 1.0))(W, W_bar, P, Q)
+    np.testing.assert_allclose(got, np.maximum(want, np.finfo(float).eps), rtol=1e-11)
+
+
 def test_kl_zero_data_row_takes_the_exact_limit(rng):
     """A zero data row (b = w̃ Q = 0): the penalty alone decides, w = w̄ e^(−P/λ)."""
     Y, W, H, W_bar = problem(rng, 5, 8, 3)
