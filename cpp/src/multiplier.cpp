@@ -1,8 +1,10 @@
 #include "deepnmf/multiplier.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -83,61 +85,93 @@ void renormalize(T* h, Index n) {
   renormalize_rows<T>(n, 1, [h](Index j, Index) -> T& { return h[j]; });
 }
 
-/// β = 1: P is constant along the row, so h_j = max(c h̃_j Q_j, ε) with c fixed by the row
-/// sum; the set of floored entries only grows as c is recomputed (c decreases), so this
-/// active-set loop ends after at most n rounds. Solves w rows at once, one sweep over their
-/// entries per round (entry j of row l: h̃ = ht(j, l), Q = q(j, l), result in out(j, l), which
-/// may be h̃'s own storage: every entry is read before it is written). Returns each row's c,
-/// 0 for a row with nothing to scale (kept as h̃, normalized).
-template <class T, class HtAt, class QAt, class OutAt>
-std::vector<double> solve_rows_kl(Index n, Index w, HtAt&& ht, QAt&& q, OutAt&& out) {
+/// β = 1: P is constant along the row, so h_j = max(c a_j, ε), a_j = h̃_j Q_j, with c fixed by
+/// the row sum: c = (1 − k ε) / Σ_{c a_j ≥ ε} a_j, k = #{c a_j < ε}. From c = ∞ (nothing
+/// floored) each round recomputes c from the entries the current c floors; c only decreases, so
+/// the floored set only grows and the loop ends after at most n + 1 rounds, when it stops
+/// growing. Solves W rows at once, entry j of row l at ht[j·hs + l] (h̃), q[j·qs + l] (Q) and
+/// out[j·os + l] (the result; may be h̃'s own storage: every entry is read before it is
+/// written). The W rows sit side by side in every sweep, so the sweeps vectorize across rows
+/// while each row's sums still run in entry order: a row's result does not depend on W.
+/// Returns each row's c, 0 for a row with nothing to scale (kept as h̃, normalized).
+template <class T, int W>
+std::array<double, W> solve_rows_kl(Index n, const T* ht, Index hs, const T* q, Index qs, T* out,
+                                    Index os) {
   const double eps = floor_eps<T>();
-  const size_t W = static_cast<size_t>(w);
-  std::vector<char> floored(static_cast<size_t>(n) * W, 0);
-  auto is_floored = [&](Index j, Index l) -> char& { return floored[static_cast<size_t>(j) * W + l]; };
-  auto scaled = [&](double c, Index j, Index l) { return c * double(ht(j, l)) * double(q(j, l)); };
-  std::vector<double> c(W, 0.0), n_floored(W, 0.0), s(W);
-  std::vector<char> solving(W, 1), degenerate(W, 0), changed(W);
+  std::unique_ptr<double[]> a(new double[static_cast<size_t>(n) * W]);
+  for (Index j = 0; j < n; ++j)
+    for (int l = 0; l < W; ++l) a[j * W + l] = double(ht[j * hs + l]) * double(q[j * qs + l]);
+  std::array<double, W> c, k_before;
+  c.fill(kInf);  // c·0 = NaN never compares below ε: a = 0 is floored from the next round on
+  k_before.fill(-1.0);
+  std::array<bool, W> solving, degenerate;
+  solving.fill(true);
+  degenerate.fill(false);
   for (bool any = true; any;) {
-    std::fill(s.begin(), s.end(), 0.0);
+    std::array<double, W> s{}, k{};
     for (Index j = 0; j < n; ++j)
-      for (Index l = 0; l < w; ++l)
-        if (solving[l] && !is_floored(j, l)) s[l] += double(ht(j, l)) * double(q(j, l));
-    for (Index l = 0; l < w; ++l) {
-      if (!solving[l]) continue;
-      const double rest = 1.0 - n_floored[l] * eps;
-      if (!(s[l] > 0.0) || !(rest > 0.0)) {  // nothing to scale: keep h̃ (normalized)
-        degenerate[l] = 1;
-        solving[l] = 0;
-      } else {
-        c[l] = rest / s[l];
+      for (int l = 0; l < W; ++l) {
+        const double v = a[j * W + l];
+        const bool floored = c[l] * v < eps;
+        k[l] += floored ? 1.0 : 0.0;
+        s[l] += floored ? 0.0 : v;
       }
-      changed[l] = 0;
-    }
-    for (Index j = 0; j < n; ++j)
-      for (Index l = 0; l < w; ++l)
-        if (solving[l] && !is_floored(j, l) && scaled(c[l], j, l) < eps) {
-          is_floored(j, l) = 1;
-          n_floored[l] += 1.0;
-          changed[l] = 1;
-        }
     any = false;
-    for (Index l = 0; l < w; ++l) {
-      if (solving[l] && !changed[l]) solving[l] = 0;
-      any = any || solving[l];
+    for (int l = 0; l < W; ++l) {
+      if (!solving[l]) continue;
+      const double rest = 1.0 - k[l] * eps;
+      if (k[l] == k_before[l]) {  // the floored set stopped growing: c is the fixed point
+        solving[l] = false;
+      } else if (!(s[l] > 0.0) || !(rest > 0.0)) {  // nothing to scale: keep h̃ (normalized)
+        degenerate[l] = true;
+        solving[l] = false;
+      } else {
+        k_before[l] = k[l];
+        c[l] = rest / s[l];
+        any = true;
+      }
     }
   }
-  std::vector<double> total(W, 0.0);  // Σ h̃ of the rows with nothing to scale
+  // h = max(c a, ε) (an entry with c a < ε is the floor itself), with the sums that
+  // renormalize_rows needs; rows with nothing to scale keep h̃ here and are redone below
+  std::array<double, W> total{}, floored{};
   for (Index j = 0; j < n; ++j)
-    for (Index l = 0; l < w; ++l)
-      if (degenerate[l]) total[l] += double(ht(j, l));
-  for (Index j = 0; j < n; ++j)
-    for (Index l = 0; l < w; ++l) {
-      if (degenerate[l]) out(j, l) = std::max<T>(T(eps), T(double(ht(j, l)) / total[l]));
-      else out(j, l) = is_floored(j, l) ? T(eps) : std::max<T>(T(eps), T(scaled(c[l], j, l)));
+    for (int l = 0; l < W; ++l) {
+      const T h = degenerate[l] ? ht[j * hs + l] : std::max<T>(T(eps), T(c[l] * a[j * W + l]));
+      out[j * os + l] = h;
+      total[l] += double(h);
+      floored[l] += h <= T(eps) ? double(h) : 0.0;
     }
-  renormalize_rows<T>(n, w, out);
-  for (Index l = 0; l < w; ++l)
+  bool any_degenerate = false;
+  for (int l = 0; l < W; ++l) any_degenerate = any_degenerate || degenerate[l];
+  if (any_degenerate) {
+    std::array<double, W> sum_ht{};
+    for (Index j = 0; j < n; ++j)
+      for (int l = 0; l < W; ++l) sum_ht[l] += degenerate[l] ? double(out[j * os + l]) : 0.0;
+    for (int l = 0; l < W; ++l)
+      if (degenerate[l]) total[l] = floored[l] = 0.0;
+    for (Index j = 0; j < n; ++j)
+      for (int l = 0; l < W; ++l)
+        if (degenerate[l]) {
+          const T h = std::max<T>(T(eps), T(double(out[j * os + l]) / sum_ht[l]));
+          out[j * os + l] = h;
+          total[l] += double(h);
+          floored[l] += h <= T(eps) ? double(h) : 0.0;
+        }
+  }
+  // renormalize_rows' rescaling, with its sums taken above: the solve leaves |Σh − 1| at the
+  // 1e-15 level; scale the entries above the floor so the row sums to one to rounding
+  std::array<double, W> scale;
+  for (int l = 0; l < W; ++l) {
+    const double free_mass = total[l] - floored[l];
+    scale[l] = free_mass > 0.0 ? (1.0 - floored[l]) / free_mass : 1.0;
+  }
+  for (Index j = 0; j < n; ++j)
+    for (int l = 0; l < W; ++l) {
+      const T h = out[j * os + l];
+      out[j * os + l] = h > T(eps) ? std::max<T>(T(eps), static_cast<T>(double(h) * scale[l])) : h;
+    }
+  for (int l = 0; l < W; ++l)
     if (degenerate[l]) c[l] = 0.0;
   return c;
 }
@@ -145,10 +179,24 @@ std::vector<double> solve_rows_kl(Index n, Index w, HtAt&& ht, QAt&& q, OutAt&& 
 /// One row of solve_rows_kl; returns μ = P − 1/c (0 when there is nothing to scale).
 template <class T>
 double solve_row_kl(const T* ht, double p, const T* q, T* h, Index n) {
-  const double c = solve_rows_kl<T>(
-      n, 1, [ht](Index j, Index) { return ht[j]; }, [q](Index j, Index) { return q[j]; },
-      [h](Index j, Index) -> T& { return h[j]; })[0];
+  const double c = solve_rows_kl<T, 1>(n, ht, 1, q, 1, h, 1)[0];
   return c > 0.0 ? p - 1.0 / c : 0.0;
+}
+
+/// solve_rows_kl for w ≤ 8 rows side by side, with the lane count a compile-time constant.
+template <class T>
+void solve_rows_kl_lanes(Index w, Index n, const T* ht, Index hs, const T* q, Index qs, T* out,
+                         Index os) {
+  switch (w) {
+    case 8: solve_rows_kl<T, 8>(n, ht, hs, q, qs, out, os); break;
+    case 7: solve_rows_kl<T, 7>(n, ht, hs, q, qs, out, os); break;
+    case 6: solve_rows_kl<T, 6>(n, ht, hs, q, qs, out, os); break;
+    case 5: solve_rows_kl<T, 5>(n, ht, hs, q, qs, out, os); break;
+    case 4: solve_rows_kl<T, 4>(n, ht, hs, q, qs, out, os); break;
+    case 3: solve_rows_kl<T, 3>(n, ht, hs, q, qs, out, os); break;
+    case 2: solve_rows_kl<T, 2>(n, ht, hs, q, qs, out, os); break;
+    default: solve_rows_kl<T, 1>(n, ht, hs, q, qs, out, os); break;
+  }
 }
 
 }  // namespace
@@ -215,10 +263,8 @@ void rowsum_update_kl_transposed(MatRef<T> Ht, const Mat<T>& Qt, int n_threads) 
   const Blocking groups(r, 8);
   parallel_for(groups.count, n_threads, [&](Index g) {
     const Index k0 = groups.begin(g);  // rows k0.. of H: columns of Ht, updated in place
-    solve_rows_kl<T>(
-        n, groups.length(g), [&](Index j, Index l) { return Ht(j, k0 + l); },
-        [&](Index j, Index l) { return Qt(j, k0 + l); },
-        [&](Index j, Index l) -> T& { return Ht(j, k0 + l); });
+    solve_rows_kl_lanes<T>(groups.length(g), n, Ht.data() + k0, Ht.outerStride(),
+                           Qt.data() + k0, Qt.outerStride(), Ht.data() + k0, Ht.outerStride());
   });
 }
 

@@ -55,6 +55,32 @@ def test_floor_binds_inside_the_constraint(beta):
     assert h.sum() == pytest.approx(1.0, abs=1e-15)
 
 
+def test_kl_row_with_nothing_to_scale_keeps_h_tilde_normalized():
+    """Q = 0 everywhere (no data pulls the row up): KL's c has nothing to scale; the row is h̃
+    normalized, at the floor where h̃ is, and μ is reported as 0."""
+    eps = np.finfo(np.float64).eps
+    h_tilde = np.array([0.5, 0.25, 0.25, eps / 4])
+    h, mu = _core.solve_row_multiplier(h_tilde, np.ones(4), np.zeros(4), 1.0)
+    np.testing.assert_allclose(h, np.maximum(h_tilde / h_tilde.sum(), eps), rtol=1e-15)
+    assert mu == 0.0 and h.sum() == pytest.approx(1.0, abs=1e-15)
+
+
+def test_kl_floor_over_several_rounds_equals_bisection_oracle(rng):
+    """Entries spread over 30 decades: each round's c floors more of them (the active set grows
+    over several rounds) and the result is still the exact minimizer."""
+    n = 400
+    h_tilde = 10.0 ** rng.uniform(-30, 0, n)
+    q = 10.0 ** rng.uniform(-3, 3, n)
+    p = np.full(n, 2.0)
+    eps = np.finfo(np.float64).eps
+    h, mu = _core.solve_row_multiplier(h_tilde, p, q, 1.0)
+    h_ref, mu_ref = rowsum_row_ref(h_tilde, p, q, 1.0, eps)
+    assert np.sum(h == eps) > n // 4
+    np.testing.assert_allclose(h, h_ref, rtol=1e-10, atol=1e-15)
+    assert mu == pytest.approx(mu_ref, rel=1e-9)
+    assert h.sum() == pytest.approx(1.0, abs=1e-15)
+
+
 def test_rows_sum_to_one_in_float32(rng):
     Y, W, _ = positive_problem(rng, 30, 200, 4, np.float32)
     H = feasible_H(rng, 4, 200, np.float32)
