@@ -31,6 +31,7 @@ class LayerHistory:
         self.verbose = verbose
         self.window = max(STAGNATION_WINDOW, every)
         self._reported = 0  # rows handed out by newly_complete
+        self._F: list[float] = []  # F of the first complete rows (they do not change)
 
     def wants(self, iteration: int) -> bool:
         """Whether the errors after outer iteration ``iteration`` are recorded."""
@@ -62,8 +63,11 @@ class LayerHistory:
         return new
 
     def objective(self, lam: np.ndarray) -> list[float]:
-        """F = Σℓ λℓ Dℓ of the complete rows."""
-        return [float(lam @ row) for row in self.complete()[0]]
+        """F = Σℓ λℓ Dℓ of the complete rows (each computed once: the stopping rule asks
+        after every recorded iteration)."""
+        rows = self.complete()[0]
+        self._F.extend(float(lam @ row) for row in rows[len(self._F):])
+        return self._F[:len(rows)]
 
     def stagnated(self, lam: np.ndarray, tol: float) -> bool:
         return stagnated(self.objective(lam), tol, self.window, self.complete()[1])
@@ -82,6 +86,7 @@ class LayerHistory:
         """After Ctrl-C: ``current`` holds the errors of the factors after the last completed
         block update, reached in outer iteration ``iteration``. They replace a pending row (its
         layer-1 error will never come) or a row of the same iteration, else they are appended."""
+        self._F = []  # the last row may change
         if self.pending() or self.at[-1] == iteration:
             self.rows[-1] = current
         else:
