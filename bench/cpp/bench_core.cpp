@@ -8,8 +8,10 @@
 #include <random>
 #include <vector>
 
+#include "deepnmf/coupled_w.hpp"
 #include "deepnmf/lambert_w.hpp"
 #include "deepnmf/mu.hpp"
+#include "deepnmf/product.hpp"
 #include "deepnmf/sparse.hpp"
 
 using namespace deepnmf;
@@ -54,7 +56,8 @@ double fma_peak_gflops() {
 /// thread; `per_peak` = evaluations per second per GFLOP/s of this core's FMA peak, and
 /// `vs_target` = that over the target (150 M/s on a 122 GFLOP/s core), so machines
 /// of different FMA rates compare. [−50, 50] is the reference; [0, 50] is the costliest region
-/// (three logarithms), [−50, −7] the cheapest (one exponential and a series).
+/// (one accurate and two polynomial logarithms), [−50, −7] the cheapest (one exponential and a
+/// series).
 void BM_WrightOmega(benchmark::State& st) {
   const Index n = 1 << 16;
   std::vector<double> y(n), w(n);
@@ -95,6 +98,53 @@ BENCHMARK_TEMPLATE(BM_KlIteration, double)->Args({361, 2429, 80, 1})->Args({361,
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_KlIteration, float)->Args({361, 2429, 80, 1})->Args({361, 2429, 80, 2})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// One outer iteration of deep KL-NMF (paper Algorithm 1) without the Python loop: for each
+/// layer ℓ, Hℓ by MU with the row-sum multiplier, then Wℓ coupled to W̄ = Wℓ+1 Hℓ+1 (plain MU
+/// for the last layer) — the block updates DeepNMF._sweep calls, on CBCL-transposed shapes
+/// (2429 × 361, ranks [80, 40, 20]), no loss evaluated (DeepNMF with a large loss_every).
+/// n_threads = arg 0. `GFLOP/s` counts the products' flops: 8·m·r·c per layer of c columns
+/// plus 2·m·rℓ+1·rℓ per W̄.
+void BM_DeepKlIteration(benchmark::State& st) {
+  const int threads = static_cast<int>(st.range(0));
+  const Index m = 2429, n = 361;
+  const std::vector<Index> ranks = {80, 40, 20};
+  const Mat<double> X = uniform<double>(m, n, 0.01, 1.0, 1);
+  std::vector<Mat<double>> W, H;
+  Index cols = n;
+  for (size_t l = 0; l < ranks.size(); ++l) {
+    W.push_back(uniform<double>(m, ranks[l], 0.05, 0.5, 10 + unsigned(l)));
+    Mat<double> h = uniform<double>(ranks[l], cols, 0.05, 0.5, 20 + unsigned(l));
+    H.push_back((h.array().colwise() / h.rowwise().sum().array()).matrix());  // rows sum to 1
+    cols = ranks[l];
+  }
+  const std::vector<double> lam = {1.0, 2.0, 4.0};  // λℓ: λ2/λ1 = λ3/λ2 = 2
+  double flops = 0.0;
+  cols = n;
+  for (size_t l = 0; l < ranks.size(); ++l) {
+    flops += 8.0 * double(m) * double(ranks[l]) * double(cols);
+    if (l + 1 < ranks.size()) flops += 2.0 * double(m) * double(ranks[l + 1]) * double(ranks[l]);
+    cols = ranks[l];
+  }
+  std::vector<Mat<double>> W_bar(ranks.size() - 1);
+  for (size_t l = 0; l + 1 < ranks.size(); ++l) W_bar[l].resize(m, ranks[l]);
+  for (auto _ : st) {
+    for (size_t l = 0; l < ranks.size(); ++l) {
+      const Mat<double>& Y = l == 0 ? X : W[l - 1];
+      mu_h<double>(Y, W[l], H[l], 1.0, true, threads, false);
+      if (l + 1 < ranks.size()) {
+        product<double>(W[l + 1], H[l + 1], W_bar[l], threads);
+        coupled_w<double>(Y, W[l], H[l], W_bar[l], lam[l + 1] / lam[l], 1.0, threads, false);
+      } else {
+        mu_w<double>(Y, W[l], H[l], 1.0, threads, false);
+      }
+    }
+    benchmark::DoNotOptimize(W[0].data());
+  }
+  st.counters["GFLOP/s"] = benchmark::Counter(flops * double(st.iterations()) / 1e9,
+                                              benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_DeepKlIteration)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// One sparse KL MU iteration (W on CSR, then H on CSC) on a document–term-like matrix shaped
 /// like `classic` (7094 × 41681, 224k nonzeros, Zipf-distributed terms), rank r = arg 0,
