@@ -59,30 +59,31 @@ std::pair<double, double> entry_t(double p, double q, double mu, const Beta& b, 
   return {t, 1.0 / dM};
 }
 
-/// Rescales the entries above the floor so each row sums to one exactly (to rounding): the
-/// solves leave |Σh − 1| at the 1e-15 level; this removes the rest without moving any entry by
-/// more than that relative amount. Rows l < w of length n, entry j at h(j, l).
-template <class T, class At>
-void renormalize_rows(Index n, Index w, At&& h) {
-  const T eps = floor_eps<T>();
-  std::vector<double> total(static_cast<size_t>(w), 0.0), floored(static_cast<size_t>(w), 0.0);
-  for (Index j = 0; j < n; ++j)
-    for (Index l = 0; l < w; ++l) {
-      total[l] += double(h(j, l));
-      if (h(j, l) <= eps) floored[l] += double(h(j, l));
-    }
-  for (Index l = 0; l < w; ++l) {
-    const double free_mass = total[l] - floored[l];
-    if (!(free_mass > 0.0)) continue;
-    const double scale = (1.0 - floored[l]) / free_mass;
-    for (Index j = 0; j < n; ++j)
-      if (h(j, l) > eps) h(j, l) = std::max(eps, static_cast<T>(double(h(j, l)) * scale));
-  }
+/// The solves leave |Σh − 1| at the 1e-15 level; rescaling the entries above the floor removes
+/// the rest without moving any entry by more than that relative amount. Given a row's sum and
+/// the part of it at the floor: the factor for the entries above it (1 when there are none).
+inline double renormalization_scale(double total, double floored) {
+  const double free_mass = total - floored;
+  return free_mass > 0.0 ? (1.0 - floored) / free_mass : 1.0;
 }
 
+/// One entry under that factor; entries at the floor stay.
+template <class T>
+T renormalized(T h, double scale) {
+  const T eps = floor_eps<T>();
+  return h > eps ? std::max(eps, static_cast<T>(double(h) * scale)) : h;
+}
+
+/// In place: the row h (length n) sums to one to rounding.
 template <class T>
 void renormalize(T* h, Index n) {
-  renormalize_rows<T>(n, 1, [h](Index j, Index) -> T& { return h[j]; });
+  double total = 0.0, floored = 0.0;
+  for (Index j = 0; j < n; ++j) {
+    total += double(h[j]);
+    if (h[j] <= floor_eps<T>()) floored += double(h[j]);
+  }
+  const double scale = renormalization_scale(total, floored);
+  for (Index j = 0; j < n; ++j) h[j] = renormalized(h[j], scale);
 }
 
 /// β = 1: P is constant along the row, so h_j = max(c a_j, ε), a_j = h̃_j Q_j, with c fixed by
@@ -133,7 +134,7 @@ std::array<double, W> solve_rows_kl(Index n, const T* ht, Index hs, const T* q, 
     }
   }
   // h = max(c a, ε) (an entry with c a < ε is the floor itself), with the sums that
-  // renormalize_rows needs; rows with nothing to scale keep h̃ here and are redone below
+  // renormalization_scale needs; rows with nothing to scale keep h̃ here and are redone below
   std::array<double, W> total{}, floored{};
   for (Index j = 0; j < n; ++j)
     for (int l = 0; l < W; ++l) {
@@ -159,18 +160,11 @@ std::array<double, W> solve_rows_kl(Index n, const T* ht, Index hs, const T* q, 
           floored[l] += h <= T(eps) ? double(h) : 0.0;
         }
   }
-  // renormalize_rows' rescaling, with its sums taken above: the solve leaves |Σh − 1| at the
-  // 1e-15 level; scale the entries above the floor so the row sums to one to rounding
+  // the renormalization (as renormalize), with its sums taken above
   std::array<double, W> scale;
-  for (int l = 0; l < W; ++l) {
-    const double free_mass = total[l] - floored[l];
-    scale[l] = free_mass > 0.0 ? (1.0 - floored[l]) / free_mass : 1.0;
-  }
+  for (int l = 0; l < W; ++l) scale[l] = renormalization_scale(total[l], floored[l]);
   for (Index j = 0; j < n; ++j)
-    for (int l = 0; l < W; ++l) {
-      const T h = out[j * os + l];
-      out[j * os + l] = h > T(eps) ? std::max<T>(T(eps), static_cast<T>(double(h) * scale[l])) : h;
-    }
+    for (int l = 0; l < W; ++l) out[j * os + l] = renormalized(out[j * os + l], scale[l]);
   for (int l = 0; l < W; ++l)
     if (degenerate[l]) c[l] = 0.0;
   return c;

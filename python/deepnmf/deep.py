@@ -639,7 +639,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             if tol > 0 and hist.stagnated(lam, tol):
                 stop = "stagnated"
         if self.callback is not None:
-            if hist.pending() and hist.at[-1] == n_iter:
+            if hist.pending():  # recorded just now (the sweep filled any older one)
                 hist.fill_layer1(layer_loss(0))  # the callback sees this iteration's errors
             self._publish_history(hist, lam, n_iter)
             if self.callback(self, n_iter):
