@@ -93,6 +93,18 @@ void register_multiplier_t(py::module_& m) {
       },
       "h_tilde"_a.noconvert(), "p"_a.noconvert(), "q"_a.noconvert(), "beta"_a,
       "One row of the sum-to-one H-update: returns (h, mu).");
+  m.def(
+      "rowsum_kl_transposed",
+      [](MatRef<T> Ht, CMatRef<T> Qt, int n_threads) {
+        require(Ht.rows() == Qt.rows() && Ht.cols() == Qt.cols(),
+                "rowsum_kl_transposed: Ht and Qt differ in shape");
+        const Mat<T> Q = Qt;  // the kernel takes a plain matrix (the sparse pass's own buffer)
+        py::gil_scoped_release nogil;
+        rowsum_update_kl_transposed<T>(Ht, Q, n_threads);
+      },
+      "Ht"_a.noconvert(), "Qt"_a.noconvert(), "n_threads"_a = 1,
+      "In place, the beta = 1 sum-to-one update of H given as Ht = H.T (n x r, C order) with "
+      "Qt = Q.T: column k of Ht becomes solve_row_multiplier's row k, 8 rows per sweep.");
 }
 
 template <class T>

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "deepnmf/floored_sums.hpp"
 #include "deepnmf/parallel.hpp"
 #include "deepnmf/scalar_solve.hpp"
 
@@ -59,115 +60,107 @@ std::pair<double, double> entry_t(double p, double q, double mu, const Beta& b, 
   return {t, 1.0 / dM};
 }
 
-/// The solves leave |Σh − 1| at the 1e-15 level; rescaling the entries above the floor removes
-/// the rest without moving any entry by more than that relative amount. Given a row's sum and
-/// the part of it at the floor: the factor for the entries above it (1 when there are none).
-inline double renormalization_scale(double total, double floored) {
-  const double free_mass = total - floored;
-  return free_mass > 0.0 ? (1.0 - floored) / free_mass : 1.0;
-}
-
-/// One entry under that factor; entries at the floor stay.
-template <class T>
-T renormalized(T h, double scale) {
-  const T eps = floor_eps<T>();
-  return h > eps ? std::max(eps, static_cast<T>(double(h) * scale)) : h;
-}
-
-/// In place: the row h (length n) sums to one to rounding.
+/// The general-β solve stops where |g(μ)| ≤ 4ε or where the bracket on μ is at 4ε relative
+/// width, which near the pole of t(μ) (β ≤ 1) can leave Σh − 1 above rounding; rescaling the
+/// entries above the floor removes the rest without moving any entry by more than that
+/// relative amount. In place: the row h (length n) sums to one to rounding.
 template <class T>
 void renormalize(T* h, Index n) {
+  const T eps = floor_eps<T>();
   double total = 0.0, floored = 0.0;
   for (Index j = 0; j < n; ++j) {
     total += double(h[j]);
-    if (h[j] <= floor_eps<T>()) floored += double(h[j]);
+    if (h[j] <= eps) floored += double(h[j]);
   }
-  const double scale = renormalization_scale(total, floored);
-  for (Index j = 0; j < n; ++j) h[j] = renormalized(h[j], scale);
+  const double free_mass = total - floored;
+  if (!(free_mass > 0.0)) return;
+  const double scale = (1.0 - floored) / free_mass;
+  for (Index j = 0; j < n; ++j)
+    if (h[j] > eps) h[j] = std::max(eps, static_cast<T>(double(h[j]) * scale));
 }
+
+/// Lanes of the β = 1 solve: W rows padded to a power of two (floored_sums.hpp).
+constexpr int padded_lanes(int w) { return w <= 1 ? 1 : w <= 2 ? 2 : w <= 4 ? 4 : 8; }
 
 /// β = 1: P is constant along the row, so h_j = max(c a_j, ε), a_j = h̃_j Q_j, with c fixed by
 /// the row sum: c = (1 − k ε) / Σ_{c a_j ≥ ε} a_j, k = #{c a_j < ε}. From c = ∞ (nothing
-/// floored) each round recomputes c from the entries the current c floors; c only decreases, so
-/// the floored set only grows and the loop ends after at most n + 1 rounds, when it stops
-/// growing. Solves W rows at once, entry j of row l at ht[j·hs + l] (h̃), q[j·qs + l] (Q) and
+/// floored: the first round is the plain sum of a) each round recomputes c from the entries
+/// the current c floors; c only decreases, so the floored set only grows and the loop ends
+/// after at most n + 1 rounds, when it stops growing. c a_j at that c sum to one exactly, so
+/// the result needs no rescaling: |Σh − 1| is the rounding of the sums alone.
+///
+/// Solves W rows at once, entry j of row l at ht[j·hs + l] (h̃), q[j·qs + l] (Q) and
 /// out[j·os + l] (the result; may be h̃'s own storage: every entry is read before it is
-/// written). The W rows sit side by side in every sweep, so the sweeps vectorize across rows
+/// written). The rows sit side by side in every sweep, so the sweeps vectorize across rows
 /// while each row's sums still run in entry order: a row's result does not depend on W.
-/// Returns each row's c, 0 for a row with nothing to scale (kept as h̃, normalized).
+/// A row with nothing to scale (Q h̃ = 0 on the whole row, where every feasible h has the same
+/// majorizer) takes a = h̃ instead: the projection of h̃ onto the floored simplex, or of the
+/// uniform row where h̃ is 0 too. Returns each row's c, 0 for those rows.
 template <class T, int W>
 std::array<double, W> solve_rows_kl(Index n, const T* ht, Index hs, const T* q, Index qs, T* out,
                                     Index os) {
+  constexpr int L = padded_lanes(W);
   const double eps = floor_eps<T>();
-  std::unique_ptr<double[]> a(new double[static_cast<size_t>(n) * W]);
+  std::unique_ptr<double[]> a(new double[static_cast<size_t>(n) * L]());  // lanes ≥ W stay 0
+  std::array<double, L> s{}, e{}, c, k;
   for (Index j = 0; j < n; ++j)
-    for (int l = 0; l < W; ++l) a[j * W + l] = double(ht[j * hs + l]) * double(q[j * qs + l]);
-  std::array<double, W> c, k_before;
-  c.fill(kInf);  // c·0 = NaN never compares below ε: a = 0 is floored from the next round on
-  k_before.fill(-1.0);
-  std::array<bool, W> solving, degenerate;
-  solving.fill(true);
-  degenerate.fill(false);
-  for (bool any = true; any;) {
-    std::array<double, W> s{}, k{};
-    for (Index j = 0; j < n; ++j)
+    for (int l = 0; l < W; ++l) {
+      a[j * L + l] = double(ht[j * hs + l]) * double(q[j * qs + l]);
+      kahan_add(s[l], e[l], a[j * L + l]);
+    }
+  std::array<bool, W> degenerate{};
+  // The rounds for the rows in `todo`, from the first round's sums s (k = 0, c = ∞).
+  auto fixed_point = [&](std::array<bool, W> todo) {
+    std::array<double, W> k_before;
+    c.fill(kInf);  // c·0 = NaN never compares below ε
+    k.fill(0.0);
+    for (bool any = true; any;) {
+      any = false;
       for (int l = 0; l < W; ++l) {
-        const double v = a[j * W + l];
-        const bool floored = c[l] * v < eps;
-        k[l] += floored ? 1.0 : 0.0;
-        s[l] += floored ? 0.0 : v;
+        if (!todo[l]) continue;
+        const double rest = 1.0 - k[l] * eps;
+        if (c[l] != kInf && k[l] == k_before[l]) {  // the floored set stopped growing
+          todo[l] = false;
+        } else if (!(s[l] > 0.0) || !(rest > 0.0)) {  // nothing to scale
+          degenerate[l] = true;
+          todo[l] = false;
+        } else {
+          k_before[l] = k[l];
+          c[l] = rest / s[l];
+          any = true;
+        }
       }
-    any = false;
-    for (int l = 0; l < W; ++l) {
-      if (!solving[l]) continue;
-      const double rest = 1.0 - k[l] * eps;
-      if (k[l] == k_before[l]) {  // the floored set stopped growing: c is the fixed point
-        solving[l] = false;
-      } else if (!(s[l] > 0.0) || !(rest > 0.0)) {  // nothing to scale: keep h̃ (normalized)
-        degenerate[l] = true;
-        solving[l] = false;
-      } else {
-        k_before[l] = k[l];
-        c[l] = rest / s[l];
-        any = true;
-      }
+      if (any) floored_count_and_sum<L>(a.get(), n, c.data(), eps, k.data(), s.data());
     }
-  }
-  // h = max(c a, ε) (an entry with c a < ε is the floor itself), with the sums that
-  // renormalization_scale needs; rows with nothing to scale keep h̃ here and are redone below
-  std::array<double, W> total{}, floored{};
-  for (Index j = 0; j < n; ++j)
-    for (int l = 0; l < W; ++l) {
-      const T h = degenerate[l] ? ht[j * hs + l] : std::max<T>(T(eps), T(c[l] * a[j * W + l]));
-      out[j * os + l] = h;
-      total[l] += double(h);
-      floored[l] += h <= T(eps) ? double(h) : 0.0;
-    }
-  bool any_degenerate = false;
-  for (int l = 0; l < W; ++l) any_degenerate = any_degenerate || degenerate[l];
-  if (any_degenerate) {
-    std::array<double, W> sum_ht{};
-    for (Index j = 0; j < n; ++j)
-      for (int l = 0; l < W; ++l) sum_ht[l] += degenerate[l] ? double(out[j * os + l]) : 0.0;
-    for (int l = 0; l < W; ++l)
-      if (degenerate[l]) total[l] = floored[l] = 0.0;
+  };
+  std::array<bool, W> all;
+  all.fill(true);
+  fixed_point(all);
+  std::array<double, W> c_row;
+  for (int l = 0; l < W; ++l) c_row[l] = degenerate[l] ? 0.0 : c[l];
+  std::array<double, W> c_out = c_row;
+  for (int pass = 0; pass < 2; ++pass) {  // rows with nothing to scale: a = h̃, then a = 1
+    const std::array<bool, W> redo = degenerate;
+    bool any = false;
+    for (int l = 0; l < W; ++l) any = any || redo[l];
+    if (!any) break;
+    s.fill(0.0);
+    e.fill(0.0);
     for (Index j = 0; j < n; ++j)
       for (int l = 0; l < W; ++l)
-        if (degenerate[l]) {
-          const T h = std::max<T>(T(eps), T(double(out[j * os + l]) / sum_ht[l]));
-          out[j * os + l] = h;
-          total[l] += double(h);
-          floored[l] += h <= T(eps) ? double(h) : 0.0;
+        if (redo[l]) {
+          a[j * L + l] = pass == 0 ? double(ht[j * hs + l]) : 1.0;
+          kahan_add(s[l], e[l], a[j * L + l]);
         }
+    degenerate.fill(false);
+    fixed_point(redo);
+    for (int l = 0; l < W; ++l)  // still nothing to scale after a = 1: n ε ≥ 1, h = ε
+      if (redo[l]) c_out[l] = degenerate[l] ? 0.0 : c[l];
   }
-  // the renormalization (as renormalize), with its sums taken above
-  std::array<double, W> scale;
-  for (int l = 0; l < W; ++l) scale[l] = renormalization_scale(total[l], floored[l]);
   for (Index j = 0; j < n; ++j)
-    for (int l = 0; l < W; ++l) out[j * os + l] = renormalized(out[j * os + l], scale[l]);
-  for (int l = 0; l < W; ++l)
-    if (degenerate[l]) c[l] = 0.0;
-  return c;
+    for (int l = 0; l < W; ++l)  // an entry with c a < ε is the floor itself
+      out[j * os + l] = std::max<T>(T(eps), T(c_out[l] * a[j * L + l]));
+  return c_row;
 }
 
 /// One row of solve_rows_kl; returns μ = P − 1/c (0 when there is nothing to scale).

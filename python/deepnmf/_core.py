@@ -47,6 +47,7 @@ beta_divergence_wh = _module.beta_divergence_wh
 mu_h = _module.mu_h
 mu_w = _module.mu_w
 solve_row_multiplier = _module.solve_row_multiplier
+rowsum_kl_transposed = _module.rowsum_kl_transposed
 coupled_w = _module.coupled_w
 coupled_w_row = _module.coupled_w_row
 wright_omega = _module.wright_omega

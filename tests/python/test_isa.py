@@ -34,6 +34,8 @@ for r in (13, 3):
     SparseData(S.astype(np.float32)).mu_h(Ws.astype(np.float32), Hf, 1.0, False, 1)
     out[f"sparse_w{r}"], out[f"sparse_h{r}"] = Ws.tolist(), Hs.tolist()
     out[f"sparse_h{r}_f32"] = Hf.tolist()
+    SparseData(S).mu_h(Ws, Hs, 1.0, True, 1)  # rows summing to one: the vector sweeps
+    out[f"sparse_rowsum_h{r}"] = Hs.tolist()
 print(json.dumps(out))
 """
 
@@ -58,7 +60,7 @@ def test_all_levels_agree():
     ref = results[runnable_levels()[0]]
     for lvl, res in results.items():
         for key in ("mu_h", "mu_w", "coupled", "omega", "sparse_w13", "sparse_h13", "sparse_w3",
-                    "sparse_h3"):
+                    "sparse_h3", "sparse_rowsum_h13", "sparse_rowsum_h3"):
             np.testing.assert_allclose(res[key], ref[key], rtol=1e-13, err_msg=f"{lvl} {key}")
         for key in ("sparse_h13_f32", "sparse_h3_f32"):
             np.testing.assert_allclose(res[key], ref[key], rtol=1e-5, err_msg=f"{lvl} {key}")

@@ -1,6 +1,8 @@
 """The H-update with rows summing to one (spec §3): exact constraint, oracle agreement,
 multiplier equal to a bisection solve, and monotone block objective."""
 
+import math
+
 import numpy as np
 import pytest
 from _reference import majorizer_PQ_h, rowsum_row_ref
@@ -55,14 +57,70 @@ def test_floor_binds_inside_the_constraint(beta):
     assert h.sum() == pytest.approx(1.0, abs=1e-15)
 
 
-def test_kl_row_with_nothing_to_scale_keeps_h_tilde_normalized():
-    """Q = 0 everywhere (no data pulls the row up): KL's c has nothing to scale; the row is h̃
-    normalized, at the floor where h̃ is, and μ is reported as 0."""
+def test_kl_row_with_nothing_to_scale_is_h_tilde_projected():
+    """Q = 0 everywhere (no data pulls the row up, every feasible row has the same majorizer):
+    the row is h̃ scaled onto the floored simplex, at the floor where h̃ is, μ reported as 0."""
     eps = np.finfo(np.float64).eps
     h_tilde = np.array([0.5, 0.25, 0.25, eps / 4])
     h, mu = _core.solve_row_multiplier(h_tilde, np.ones(4), np.zeros(4), 1.0)
     np.testing.assert_allclose(h, np.maximum(h_tilde / h_tilde.sum(), eps), rtol=1e-15)
     assert mu == 0.0 and h.sum() == pytest.approx(1.0, abs=1e-15)
+
+
+def test_kl_row_with_nothing_to_scale_and_many_floored_entries_sums_to_one():
+    """float32, 10⁵ entries of h̃ at the floor: normalizing h̃ and flooring again would leave
+    Σh − 1 ≈ (kε)² = 1.4e-4; the projection sums to one to float32 rounding."""
+    eps32 = np.finfo(np.float32).eps
+    h_tilde = np.full(100_002, eps32, dtype=np.float32)
+    h_tilde[:2] = 0.5
+    ones, zeros = np.ones_like(h_tilde), np.zeros_like(h_tilde)
+    h, mu = _core.solve_row_multiplier(h_tilde, ones, zeros, 1.0)
+    assert mu == 0.0 and h.dtype == np.float32
+    assert np.all(h[2:] == eps32)
+    assert abs(math.fsum(h.astype(np.float64)) - 1.0) <= 4 * eps32
+    np.testing.assert_allclose(h[:2], (1 - 100_000 * float(eps32)) / 2, rtol=2 * eps32)
+
+
+def test_kl_row_of_zeros_becomes_uniform():
+    h, mu = _core.solve_row_multiplier(np.zeros(8), np.ones(8), np.zeros(8), 1.0)
+    assert mu == 0.0
+    np.testing.assert_array_equal(h, np.full(8, 0.125))
+
+
+def test_long_kl_row_sums_to_one_to_an_ulp(rng):
+    """10⁵ entries, 80 % of them floored (the shape of a `classic` row of H): the running sums
+    are compensated, so Σh − 1 is the rounding of c and of each entry, not of 2·10⁴ additions
+    (plain running sums and a final rescale left up to 35 ulp on rows like this one); h is the
+    closed form's to 2 ulp."""
+    n = 100_000
+    eps = np.finfo(np.float64).eps
+    h_tilde = np.where(rng.uniform(size=n) < 0.8, 1e-22, rng.uniform(size=n))
+    q = rng.uniform(0.5, 2.0, n)
+    h, _ = _core.solve_row_multiplier(h_tilde, np.full(n, 2.0), q, 1.0)
+    assert np.sum(h == eps) == np.sum(h_tilde == 1e-22)
+    assert abs(math.fsum(h) - 1.0) <= 2 * eps
+    free = h > eps
+    c = (1 - np.sum(~free) * eps) / math.fsum(h_tilde[free] * q[free])
+    np.testing.assert_allclose(h[free], c * h_tilde[free] * q[free], rtol=2 * eps, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("r", [1, 3, 8, 13, 20])
+def test_kl_rows_side_by_side_equal_rows_one_by_one(rng, dtype, r):
+    """The sparse passes' solve takes H as Hᵀ and sweeps 8 rows at once in vector registers
+    (padded to a power of two): each row's result is the one-row solve's, bit for bit, and
+    does not depend on the thread count."""
+    n = 3001
+    Ht = np.where(rng.uniform(size=(n, r)) < 0.5, 1e-20, rng.uniform(size=(n, r))).astype(dtype)
+    Qt = rng.uniform(0, 3, (n, r)).astype(dtype)
+    Qt[:, r // 2] = 0  # one row with nothing to scale
+    one_by_one = np.column_stack([
+        _core.solve_row_multiplier(Ht[:, k].copy(), np.ones(n, dtype), Qt[:, k].copy(), 1.0)[0]
+        for k in range(r)])
+    for threads in (1, 2):
+        side_by_side = Ht.copy()
+        _core.rowsum_kl_transposed(side_by_side, Qt, threads)
+        np.testing.assert_array_equal(side_by_side, one_by_one)
 
 
 def test_kl_floor_over_several_rounds_equals_bisection_oracle(rng):
