@@ -17,7 +17,7 @@ from ._data import DenseData, check_input
 from ._layers import check_ranks, explicit_factors, model_factors, product, start_model
 from ._validation import check_positive_int, check_tol, resolve_n_threads
 from .deep import MultilayerNMF, _LayeredMixin
-from .nmf import stagnated
+from .nmf import STAGNATION_WINDOW, stagnated
 
 
 def _per_layer(value: Any, L: int, name: str, *, allow_zero: bool = False) -> np.ndarray:
@@ -42,6 +42,13 @@ def normalize_columns(Ws: list[np.ndarray], Hs: list[np.ndarray]) -> None:
         eps = np.finfo(W.dtype).eps
         np.maximum(W, eps, out=W)
         np.maximum(H, eps, out=H)
+
+
+def _stagnated_shifted(F: list[float], F_min: float, tol: float) -> bool:
+    """The stagnation test on F − min F + |F₀| (the log-determinants can make F negative, and
+    a relative test needs a positive scale), given min F; only the last window of F is
+    shifted, so the test costs O(1) per iteration."""
+    return stagnated([f - F_min + abs(F[0]) for f in F[-(STAGNATION_WINDOW + 1):]], tol)
 
 
 class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
@@ -262,6 +269,8 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
             alpha = at * lam * D0 / np.maximum(np.abs(V0), np.finfo(float).tiny)
 
         data_hist, vol_hist, admm_iters = [D0], [V0], []
+        F_hist = [float(D0 @ lam + V0 @ alpha)]  # the objective, for the progress and stop
+        F_min = F_hist[0]
         self.W_, self.H_, self.weights_, self.alpha_ = W, H, lam, alpha
         self.ranks_, self.n_features_in_, self.beta_ = ranks, data.shape[1], 1.0
         self.admm_rejected_ = 0
@@ -284,26 +293,35 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
                 admm_iters.append(its)
                 data_hist.append(data_terms())
                 vol_hist.append(volumes())
-                self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
-                F = self.loss_history_[:, -1]
+                F_hist.append(float(data_hist[-1] @ lam + vol_hist[-1] @ alpha))
                 bar.update()
-                bar.set_postfix_str(f"F {F[-1]:+.5g}")
+                bar.set_postfix_str(f"F {F_hist[-1]:+.5g}")
                 if self.verbose and (n_iter - 1) % self.verbose == 0:
                     errs = "  ".join(f"D{l + 1} {d:.4e} logdet{l + 1} {v:+.4f}"
                                      for l, (d, v) in enumerate(zip(data_hist[-1], vol_hist[-1])))
-                    print(f"MinVolDeepNMF iter {n_iter:5d}  F {F[-1]:+.6e}  {errs}  ADMM {its}  "
-                          f"{time.perf_counter() - start:7.2f}s")
-                if self.callback is not None and self.callback(self, n_iter):
-                    stopped = True
+                    print(f"MinVolDeepNMF iter {n_iter:5d}  F {F_hist[-1]:+.6e}  {errs}  "
+                          f"ADMM {its}  {time.perf_counter() - start:7.2f}s")
+                if self.callback is not None:
+                    self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
+                    if self.callback(self, n_iter):
+                        stopped = True
+                        break
+                F_min = min(F_min, F_hist[-1])
+                if tol > 0 and _stagnated_shifted(F_hist, F_min, tol):
                     break
-                if tol > 0 and stagnated(list(F - F.min() + abs(F[0])), tol):
-                    break
+            self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
         except KeyboardInterrupt:
             stopped = True
             warn_interrupted("MinVolDeepNMF", n_iter)
+            # Ctrl-C may land between the appends of one iteration: keep the rows before
+            # iteration n_iter, then the errors of the factors as they are, for n_iter (its
+            # ADMM counts when they were all recorded, else zeros)
+            its_now = admm_iters[n_iter - 1] if len(admm_iters) >= n_iter >= 1 else [0] * (L - 1)
+            del data_hist[n_iter:], vol_hist[n_iter:], admm_iters[max(n_iter - 1, 0):]
             data_hist.append(data_terms())
             vol_hist.append(volumes())
-            admm_iters.append([0] * (L - 1))
+            if n_iter >= 1:
+                admm_iters.append(its_now)
             self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
         finally:
             bar.close()
@@ -321,6 +339,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         return self
 
     def _record(self, data_hist, vol_hist, admm_iters, lam, alpha, n_iter) -> None:
+        """The histories as arrays (O(n_iter)): after the fit, and before each callback."""
         D = np.array(data_hist)
         V = np.array(vol_hist)
         self.loss_history_ = np.column_stack([D, D @ lam + V @ alpha])

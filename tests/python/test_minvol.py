@@ -206,6 +206,33 @@ def test_column_sums_after_every_block_update(solver):
     np.testing.assert_allclose(F, model.loss_history_[:, :2] @ model.weights_ + model.volume_history_ @ model.alpha_)
 
 
+def test_callback_sees_the_record_so_far_and_the_stop_is_the_shifted_test():
+    """The histories are arrays only when asked for (each callback, the end of the fit), not
+    rebuilt every iteration; a callback sees one row per iteration so far. The fit stops at
+    the first iteration whose shifted F (F − min F + |F₀|) fell by at most tol over 10."""
+    X = np.random.default_rng(15).gamma(1.0, 1.0, size=(30, 40))
+    rows = []
+
+    def cb(model, it):
+        rows.append((it, model.n_iter_, model.loss_history_.shape[0],
+                     model.volume_history_.shape[0], model.admm_iterations_.shape[0]))
+        return False
+
+    tol = 1e-3
+    m = MinVolDeepNMF([4, 2], init_iter=10, max_iter=500, tol=tol, callback=cb,
+                      random_state=0).fit(X)
+    assert rows == [(it, it, it + 1, it + 1, it) for it in range(1, m.n_iter_ + 1)]
+    assert 10 < m.n_iter_ < 500
+    F = m.loss_history_[:, -1]
+
+    def stagnated_at(t):  # the test after iteration t, with min F over iterations 0..t
+        shifted = F[: t + 1] - F[: t + 1].min() + abs(F[0])
+        return shifted[t - 10] - shifted[t] <= tol * abs(shifted[t - 10])
+
+    assert stagnated_at(m.n_iter_)
+    assert not any(stagnated_at(t) for t in range(10, m.n_iter_))
+
+
 def test_alpha_tilde_sets_the_initial_ratio():
     X = np.random.default_rng(14).gamma(1.0, 1.0, size=(30, 50))
     m = MinVolDeepNMF([4, 2], alpha_tilde=[0.5, 2.0], init_iter=10, max_iter=1).fit(X)
