@@ -264,13 +264,13 @@ class BetaNMF(EstimatorMixin):
         except KeyboardInterrupt:
             interrupted = True
             warn_interrupted("BetaNMF", n_iter)
-            while at and at[-1] >= n_iter - 1:  # keep whole iterations only
-                at.pop()
-                losses.pop()
         finally:
             bar.close()
+        # the loss of the factors as they are, labelled with the iteration that reached them
+        # (after Ctrl-C, the one in progress: its W update may have run, as DeepNMF labels it);
+        # the record before it, of iteration n_iter − 1's factors, stays
         losses.append(data.divergence(W, H, beta, nt))
-        at.append(n_iter - 1 if interrupted else n_iter)
+        at.append(n_iter)
         converged = tol > 0 and stagnated(losses, tol, window, at)
         if tol > 0 and not converged and not interrupted and not stopped and n_iter == max_iter:
             warnings.warn(

@@ -36,6 +36,8 @@ ok = bool(np.all(np.isfinite(F))) and bool(np.all(np.diff(F) <= 1e-12 * np.abs(F
 at = getattr(model, "loss_iterations_", None)
 if kind.startswith("deep"):  # one record per iteration listed, ending at the last one
     ok = ok and len(at) == len(F) and at[-1] == model.n_iter_ and bool(np.all(np.diff(at) > 0))
+if kind == "beta":  # the last record is labelled with the iteration in progress
+    ok = ok and at[-1] == model.n_iter_ and bool(np.all(np.diff(at) > 0))
 if kind == "minvol":  # a row per iteration and the start, ADMM counts per iteration
     ok = ok and len(F) == model.n_iter_ + 1 and len(model.volume_history_) == len(F)
     ok = ok and model.admm_iterations_.shape == (model.n_iter_, 1)
