@@ -15,26 +15,37 @@
 
 namespace deepnmf {
 
+/// Columns k0 .. k0 + K − 1 of A summed over the rows in order, the K sums in registers.
+template <int K, class T>
+void sum_columns(const CMatRef<T>& A, Index k0, T* s) {
+  T acc[K] = {};
+  for (Index i = 0; i < A.rows(); ++i) {
+    const T* a = row_ptr(A, i) + k0;
+    for (int l = 0; l < K; ++l) acc[l] += a[l];
+  }
+  std::copy(acc, acc + K, s + k0);
+}
+
 /// Column sums of a row-major matrix, each summed over the rows in order (reproducible): 8
 /// columns at a time in registers, so tall, narrow factors (Hᵀ of a large vocabulary) do not
-/// pay a store and reload of the sums per row.
+/// pay a store and reload of the sums per row; the last c mod 8 columns in one more sweep
+/// (column by column, they cost one strided pass over A each: 7 % of a sparse KL iteration
+/// at r = 20).
 template <class T>
 Vec<T> column_sums(const CMatRef<T>& A) {
   const Index c = A.cols();
   Vec<T> s(c);
   Index k0 = 0;
-  for (; k0 + 8 <= c; k0 += 8) {
-    T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (Index i = 0; i < A.rows(); ++i) {
-      const T* a = row_ptr(A, i) + k0;
-      for (int l = 0; l < 8; ++l) acc[l] += a[l];
-    }
-    std::copy(acc, acc + 8, s.data() + k0);
-  }
-  for (; k0 < c; ++k0) {
-    T acc = 0;
-    for (Index i = 0; i < A.rows(); ++i) acc += A(i, k0);
-    s[k0] = acc;
+  for (; k0 + 8 <= c; k0 += 8) sum_columns<8>(A, k0, s.data());
+  switch (c - k0) {
+    case 7: sum_columns<7>(A, k0, s.data()); break;
+    case 6: sum_columns<6>(A, k0, s.data()); break;
+    case 5: sum_columns<5>(A, k0, s.data()); break;
+    case 4: sum_columns<4>(A, k0, s.data()); break;
+    case 3: sum_columns<3>(A, k0, s.data()); break;
+    case 2: sum_columns<2>(A, k0, s.data()); break;
+    case 1: sum_columns<1>(A, k0, s.data()); break;
+    default: break;
   }
   return s;
 }
