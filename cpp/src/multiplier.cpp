@@ -79,6 +79,15 @@ void renormalize(T* h, Index n) {
     if (h[j] > eps) h[j] = std::max(eps, static_cast<T>(double(h[j]) * scale));
 }
 
+/// Entry j of row l at data[j·entry_stride + l·row_stride]: rows of H side by side in Hᵀ
+/// (entry stride r, row stride 1) or in H itself (entry stride 1, row stride n).
+template <class T>
+struct RowsView {
+  T* data;
+  Index entry_stride, row_stride;
+  T& operator()(Index j, int l) const { return data[j * entry_stride + l * row_stride]; }
+};
+
 /// Lanes of the β = 1 solve: W rows padded to a power of two (floored_sums.hpp).
 constexpr int padded_lanes(int w) { return w <= 1 ? 1 : w <= 2 ? 2 : w <= 4 ? 4 : 8; }
 
@@ -89,23 +98,22 @@ constexpr int padded_lanes(int w) { return w <= 1 ? 1 : w <= 2 ? 2 : w <= 4 ? 4 
 /// after at most n + 1 rounds, when it stops growing. c a_j at that c sum to one exactly, so
 /// the result needs no rescaling: |Σh − 1| is the rounding of the sums alone.
 ///
-/// Solves W rows at once, entry j of row l at ht[j·hs + l] (h̃), q[j·qs + l] (Q) and
-/// out[j·os + l] (the result; may be h̃'s own storage: every entry is read before it is
-/// written). The rows sit side by side in every sweep, so the sweeps vectorize across rows
+/// Solves W rows of n entries at once: h̃, Q and the result out (which may be h̃'s own
+/// storage: every entry is read before it is written). The rows sit side by side in every sweep, so the sweeps vectorize across rows
 /// while each row's sums still run in entry order: a row's result does not depend on W.
 /// A row with nothing to scale (Q h̃ = 0 on the whole row, where every feasible h has the same
 /// majorizer) takes a = h̃ instead: the projection of h̃ onto the floored simplex, or of the
 /// uniform row where h̃ is 0 too. Returns each row's c, 0 for those rows.
 template <class T, int W>
-std::array<double, W> solve_rows_kl(Index n, const T* ht, Index hs, const T* q, Index qs, T* out,
-                                    Index os) {
+std::array<double, W> solve_rows_kl(Index n, RowsView<const T> ht, RowsView<const T> q,
+                                    RowsView<T> out) {
   constexpr int L = padded_lanes(W);
   const double eps = floor_eps<T>();
   std::unique_ptr<double[]> a(new double[static_cast<size_t>(n) * L]());  // lanes ≥ W stay 0
   std::array<double, L> s{}, e{}, c, k;
   for (Index j = 0; j < n; ++j)
     for (int l = 0; l < W; ++l) {
-      a[j * L + l] = double(ht[j * hs + l]) * double(q[j * qs + l]);
+      a[j * L + l] = double(ht(j, l)) * double(q(j, l));
       kahan_add(s[l], e[l], a[j * L + l]);
     }
   std::array<bool, W> degenerate{};
@@ -149,7 +157,7 @@ std::array<double, W> solve_rows_kl(Index n, const T* ht, Index hs, const T* q, 
     for (Index j = 0; j < n; ++j)
       for (int l = 0; l < W; ++l)
         if (redo[l]) {
-          a[j * L + l] = pass == 0 ? double(ht[j * hs + l]) : 1.0;
+          a[j * L + l] = pass == 0 ? double(ht(j, l)) : 1.0;
           kahan_add(s[l], e[l], a[j * L + l]);
         }
     degenerate.fill(false);
@@ -159,30 +167,30 @@ std::array<double, W> solve_rows_kl(Index n, const T* ht, Index hs, const T* q, 
   }
   for (Index j = 0; j < n; ++j)
     for (int l = 0; l < W; ++l)  // an entry with c a < ε is the floor itself
-      out[j * os + l] = std::max<T>(T(eps), T(c_out[l] * a[j * L + l]));
+      out(j, l) = std::max<T>(T(eps), T(c_out[l] * a[j * L + l]));
   return c_row;
 }
 
 /// One row of solve_rows_kl; returns μ = P − 1/c (0 when there is nothing to scale).
 template <class T>
 double solve_row_kl(const T* ht, double p, const T* q, T* h, Index n) {
-  const double c = solve_rows_kl<T, 1>(n, ht, 1, q, 1, h, 1)[0];
+  const double c = solve_rows_kl<T, 1>(n, {ht, 1, 0}, {q, 1, 0}, {h, 1, 0})[0];
   return c > 0.0 ? p - 1.0 / c : 0.0;
 }
 
 /// solve_rows_kl for w ≤ 8 rows side by side, with the lane count a compile-time constant.
 template <class T>
-void solve_rows_kl_lanes(Index w, Index n, const T* ht, Index hs, const T* q, Index qs, T* out,
-                         Index os) {
+void solve_rows_kl_lanes(Index w, Index n, RowsView<const T> ht, RowsView<const T> q,
+                         RowsView<T> out) {
   switch (w) {
-    case 8: solve_rows_kl<T, 8>(n, ht, hs, q, qs, out, os); break;
-    case 7: solve_rows_kl<T, 7>(n, ht, hs, q, qs, out, os); break;
-    case 6: solve_rows_kl<T, 6>(n, ht, hs, q, qs, out, os); break;
-    case 5: solve_rows_kl<T, 5>(n, ht, hs, q, qs, out, os); break;
-    case 4: solve_rows_kl<T, 4>(n, ht, hs, q, qs, out, os); break;
-    case 3: solve_rows_kl<T, 3>(n, ht, hs, q, qs, out, os); break;
-    case 2: solve_rows_kl<T, 2>(n, ht, hs, q, qs, out, os); break;
-    default: solve_rows_kl<T, 1>(n, ht, hs, q, qs, out, os); break;
+    case 8: solve_rows_kl<T, 8>(n, ht, q, out); break;
+    case 7: solve_rows_kl<T, 7>(n, ht, q, out); break;
+    case 6: solve_rows_kl<T, 6>(n, ht, q, out); break;
+    case 5: solve_rows_kl<T, 5>(n, ht, q, out); break;
+    case 4: solve_rows_kl<T, 4>(n, ht, q, out); break;
+    case 3: solve_rows_kl<T, 3>(n, ht, q, out); break;
+    case 2: solve_rows_kl<T, 2>(n, ht, q, out); break;
+    default: solve_rows_kl<T, 1>(n, ht, q, out); break;
   }
 }
 
@@ -234,6 +242,16 @@ double solve_row_multiplier(const T* ht, const T* p, const T* q, T* h, Index n,
 template <class T>
 void rowsum_update(MatRef<T> H, const Mat<T>& P, const Mat<T>& Q, const Beta& b, int n_threads) {
   const Index r = H.rows(), n = H.cols();
+  if (b.kind == Beta::KL) {  // 8 rows side by side, in place (P is not needed)
+    const Blocking groups(r, 8);
+    parallel_for(groups.count, n_threads, [&](Index g) {
+      const Index k0 = groups.begin(g), hs = H.outerStride();
+      T* h = H.data() + k0 * hs;
+      solve_rows_kl_lanes<T>(groups.length(g), n, {h, 1, hs}, {Q.data() + k0 * n, 1, n},
+                             {h, 1, hs});
+    });
+    return;
+  }
   parallel_blocks(
       r, n_threads, [] { return std::vector<T>(); },
       [&](Index k, std::vector<T>& row) {
@@ -250,8 +268,9 @@ void rowsum_update_kl_transposed(MatRef<T> Ht, const Mat<T>& Qt, int n_threads) 
   const Blocking groups(r, 8);
   parallel_for(groups.count, n_threads, [&](Index g) {
     const Index k0 = groups.begin(g);  // rows k0.. of H: columns of Ht, updated in place
-    solve_rows_kl_lanes<T>(groups.length(g), n, Ht.data() + k0, Ht.outerStride(),
-                           Qt.data() + k0, Qt.outerStride(), Ht.data() + k0, Ht.outerStride());
+    const Index hs = Ht.outerStride();
+    solve_rows_kl_lanes<T>(groups.length(g), n, {Ht.data() + k0, hs, 1},
+                           {Qt.data() + k0, Qt.outerStride(), 1}, {Ht.data() + k0, hs, 1});
   });
 }
 
