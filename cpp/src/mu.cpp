@@ -31,9 +31,11 @@ double mu_h_with(Pass&& pass, MatRef<T> H, const Beta& b, bool row_sums_one, int
     });
   }
   // The multiplier of each row couples all its columns: gather P, Q first, then solve rows.
-  Mat<T> P(H.rows(), H.cols()), Q(H.rows(), H.cols());
+  // For KL, P is constant along each row and cancels: Q alone.
+  const bool needs_P = b.kind != Beta::KL;
+  Mat<T> P(needs_P ? H.rows() : 0, needs_P ? H.cols() : 0), Q(H.rows(), H.cols());
   const double loss = pass([&](Index j0, Index nb, const Mat<T>& Pb, const Mat<T>& Qb) {
-    P.middleCols(j0, nb) = Pb;
+    if (needs_P) P.middleCols(j0, nb) = Pb;
     Q.middleCols(j0, nb) = Qb;
   });
   rowsum_update<T>(H, P, Q, b, n_threads);

@@ -61,9 +61,10 @@ std::pair<double, double> entry_t(double p, double q, double mu, const Beta& b, 
 }
 
 /// The general-β solve stops where |g(μ)| ≤ 4ε or where the bracket on μ is at 4ε relative
-/// width, which near the pole of t(μ) (β ≤ 1) can leave Σh − 1 above rounding; rescaling the
-/// entries above the floor removes the rest without moving any entry by more than that
-/// relative amount. In place: the row h (length n) sums to one to rounding.
+/// width, which near the pole of t(μ) (β ≤ 1) may leave Σh − 1 above rounding (no such row
+/// has been constructed in a test); rescaling the entries above the floor removes the rest
+/// without moving any entry by more than that relative amount. In place: the row h (length
+/// n) sums to one to rounding.
 template <class T>
 void renormalize(T* h, Index n) {
   const T eps = floor_eps<T>();
@@ -99,8 +100,9 @@ constexpr int padded_lanes(int w) { return w <= 1 ? 1 : w <= 2 ? 2 : w <= 4 ? 4 
 /// the result needs no rescaling: |Σh − 1| is the rounding of the sums alone.
 ///
 /// Solves W rows of n entries at once: h̃, Q and the result out (which may be h̃'s own
-/// storage: every entry is read before it is written). The rows sit side by side in every sweep, so the sweeps vectorize across rows
-/// while each row's sums still run in entry order: a row's result does not depend on W.
+/// storage: every entry is read before it is written). The rows sit side by side in every
+/// sweep, so the sweeps vectorize across rows while each row's sums still run in entry order:
+/// a row's result does not depend on W.
 /// A row with nothing to scale (Q h̃ = 0 on the whole row, where every feasible h has the same
 /// majorizer) takes a = h̃ instead: the projection of h̃ onto the floored simplex, or of the
 /// uniform row where h̃ is 0 too. Returns each row's c, 0 for those rows.

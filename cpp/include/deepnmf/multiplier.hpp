@@ -12,7 +12,8 @@
 namespace deepnmf {
 
 /// Row k of H ← the constrained minimizer above, from P, Q (r×n, see majorizer.hpp). For
-/// β = 1, P is constant along each row and cancels (closed form). Rows run in parallel.
+/// β = 1, P is constant along each row and cancels (closed form, 8 rows side by side; P may
+/// be empty). Rows run in parallel.
 template <class T>
 void rowsum_update(MatRef<T> H, const Mat<T>& P, const Mat<T>& Q, const Beta& beta, int n_threads);
 
