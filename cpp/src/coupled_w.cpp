@@ -157,8 +157,8 @@ void check_coupled_args(const CMatRef<T>& W, const CMatRef<T>& W_bar, double lam
   require(W_bar.rows() == W.rows() && W_bar.cols() == W.cols(),
           "coupled_w: W_bar has shape " + shape_of(W_bar) + ", W has " + shape_of(W));
   require(std::isfinite(lam) && lam > 0.0, "coupled_w: lam must be a positive finite number");
-  require((W_bar.array() > T(0)).all(), "coupled_w: W_bar must be positive (floor it at eps)");
-  require((W.array() > T(0)).all(), "coupled_w: W must be positive (floor it at eps)");
+  require(all_positive(W_bar), "coupled_w: W_bar must be positive (floor it at eps)");
+  require(all_positive(W), "coupled_w: W must be positive (floor it at eps)");
 }
 
 /// The coupled update given a row pass (dense or sparse) that streams P, Q. The update is

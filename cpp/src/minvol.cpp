@@ -219,7 +219,7 @@ AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const MatD* W_bar, double alp
                          double delta, double rho, double tol, int max_iter, bool adaptive_rho,
                          bool exact) {
   require(std::isfinite(alpha) && alpha >= 0.0, "alpha must be a nonnegative finite number");
-  require((W.array() > T(0)).all(), "minvol_w: W must be positive (floor it at eps)");
+  require(all_positive(W), "minvol_w: W must be positive (floor it at eps)");
   const Index m = W.rows(), r = W.cols();
   const CMatRef<T> Wc(W);
   const LogdetMajorizer maj = logdet_majorizer<T>(Wc, delta);
@@ -236,7 +236,7 @@ AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const MatD* W_bar, double alp
     require(W_bar->rows() == m && W_bar->cols() == r, "minvol_w: W_bar has the wrong shape");
     require(std::isfinite(lam) && lam > 0.0, "minvol_w: lam must be positive");
     require(std::isfinite(rho) && rho > 0.0, "rho must be a positive finite number");
-    require((W_bar->array() > 0.0).all(), "minvol_w: W_bar must be positive");
+    require(all_positive(*W_bar), "minvol_w: W_bar must be positive");
     MinvolBlock blk = minvol_block_with<T>(pass, Wc, maj, alpha, exact ? 0.0 : rho);
     if (exact) {  // the exact BSUM step: no ADMM
       rep.iterations = minvol_exact_wstep(blk, maj, W_bar, lam, mu, Wn);

@@ -157,6 +157,23 @@ def test_bad_arguments(rng):
         updates.coupled_w(Y, W0, H, W_bar, 1.0, 1.0)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.nan])
+@pytest.mark.parametrize("where", ["first", "last", "middle"])
+def test_core_rejects_nonpositive_factors(rng, dtype, bad, where):
+    """The C++ check itself (DeepNMF calls _core directly): any entry ≤ 0 or NaN, anywhere in
+    W or W̄, raises and leaves W untouched."""
+    Y, W, H, W_bar = (a.astype(dtype) for a in problem(rng, m=9, n=7, r=11))
+    spot = {"first": (0, 0), "last": (-1, -1), "middle": (4, 5)}[where]
+    for name in ("W", "W_bar"):
+        Wk, Wbk = W.copy(), W_bar.copy()
+        (Wk if name == "W" else Wbk)[spot] = bad
+        before = Wk.copy()
+        with pytest.raises(ValueError, match=f"coupled_w: {name} must be positive"):
+            _core.coupled_w(Y, Wk, H, Wbk, 0.5, 1.0, 1, False)
+        np.testing.assert_array_equal(Wk, before)
+
+
 @given(beta=st.sampled_from(BRANCHES), lam=st.floats(1e-6, 1e3), m=st.integers(1, 12),
        n=st.integers(1, 12), r=st.integers(1, 4), dtype=st.sampled_from([np.float64, np.float32]),
        fortran=st.booleans(), seed=st.integers(0, 2**31 - 1))
