@@ -11,6 +11,7 @@
 #include "deepnmf/floored_sums.hpp"
 #include "deepnmf/parallel.hpp"
 #include "deepnmf/scalar_solve.hpp"
+#include "deepnmf/width_dispatch.hpp"
 
 namespace deepnmf {
 namespace {
@@ -184,16 +185,7 @@ double solve_row_kl(const T* ht, double p, const T* q, T* h, Index n) {
 template <class T>
 void solve_rows_kl_lanes(Index w, Index n, RowsView<const T> ht, RowsView<const T> q,
                          RowsView<T> out) {
-  switch (w) {
-    case 8: solve_rows_kl<T, 8>(n, ht, q, out); break;
-    case 7: solve_rows_kl<T, 7>(n, ht, q, out); break;
-    case 6: solve_rows_kl<T, 6>(n, ht, q, out); break;
-    case 5: solve_rows_kl<T, 5>(n, ht, q, out); break;
-    case 4: solve_rows_kl<T, 4>(n, ht, q, out); break;
-    case 3: solve_rows_kl<T, 3>(n, ht, q, out); break;
-    case 2: solve_rows_kl<T, 2>(n, ht, q, out); break;
-    default: solve_rows_kl<T, 1>(n, ht, q, out); break;
-  }
+  with_width(w, [&](auto k) { solve_rows_kl<T, decltype(k)::value>(n, ht, q, out); });
 }
 
 }  // namespace

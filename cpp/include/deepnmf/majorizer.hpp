@@ -12,6 +12,7 @@
 
 #include "deepnmf/elementwise.hpp"
 #include "deepnmf/parallel.hpp"
+#include "deepnmf/width_dispatch.hpp"
 
 namespace deepnmf {
 
@@ -37,16 +38,8 @@ Vec<T> column_sums(const CMatRef<T>& A) {
   Vec<T> s(c);
   Index k0 = 0;
   for (; k0 + 8 <= c; k0 += 8) sum_columns<8>(A, k0, s.data());
-  switch (c - k0) {
-    case 7: sum_columns<7>(A, k0, s.data()); break;
-    case 6: sum_columns<6>(A, k0, s.data()); break;
-    case 5: sum_columns<5>(A, k0, s.data()); break;
-    case 4: sum_columns<4>(A, k0, s.data()); break;
-    case 3: sum_columns<3>(A, k0, s.data()); break;
-    case 2: sum_columns<2>(A, k0, s.data()); break;
-    case 1: sum_columns<1>(A, k0, s.data()); break;
-    default: break;
-  }
+  if (k0 < c)
+    with_width(c - k0, [&](auto k) { sum_columns<decltype(k)::value>(A, k0, s.data()); });
   return s;
 }
 
