@@ -18,17 +18,20 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+/// β ≤ 1: M(t) = P − Q t^(β−2) = μ gives t = (Q / d)^γ with the gap d = P − μ > 0 and
+/// γ = 1/(2 − β); returns t and dt/dμ = γ t / d.
+std::pair<double, double> pole_t(double q, double d, double gam) {
+  if (q <= 0.0) return {0.0, 0.0};
+  if (!(d > 0.0)) return {kInf, kInf};
+  const double t = gam == 1.0 ? q / d : std::pow(q / d, gam);
+  return {t, gam * t / d};
+}
+
 /// t(μ) solving M(t) = μ for one entry (spec §3), and dt/dμ = 1/M'(t). `t_warm` is the last
 /// solution, a starting point for the 1 < β < 2 branch (no closed form there).
 std::pair<double, double> entry_t(double p, double q, double mu, const Beta& b, double t_warm) {
   const double beta = b.value;
-  if (beta <= 1.0) {  // M(t) = P − Q t^(β−2): t = (Q / (P − μ))^(1/(2−β)), μ < P
-    if (q <= 0.0) return {0.0, 0.0};
-    const double d = p - mu, g = 1.0 / (2.0 - beta);
-    if (!(d > 0.0)) return {kInf, kInf};
-    const double t = (g == 1.0) ? q / d : std::pow(q / d, g);
-    return {t, g * t / d};
-  }
+  if (beta <= 1.0) return pole_t(q, p - mu, 1.0 / (2.0 - beta));
   if (beta >= 2.0) {  // M(t) = P t^(β−1) − Q: t = (max(Q + μ, 0) / P)^(1/(β−1))
     const double s = q + mu;
     if (s <= 0.0) return {0.0, 0.0};
@@ -190,23 +193,113 @@ void solve_rows_kl_lanes(Index w, Index n, RowsView<const T> ht, RowsView<const 
 
 }  // namespace
 
+/// β < 1: the entries with Q > 0 have t = (Q / (P − μ))^γ, which blows up at the pole
+/// p_pos = min P over them, so μ < p_pos. An entry with Q = 0 has the linear majorizer P h:
+/// it sits at the floor while μ < P and would absorb any mass at μ = P, so μ ≤ p_zero = min P
+/// over those entries as well. With g(μ) = Σ_j max(h̃_j t_j(μ), ε) − 1:
+///  - the root of g when it lies below p_zero;
+///  - otherwise μ = p_zero: the entries with Q > 0 take t(p_zero), and the entries with Q = 0
+///    and P = p_zero share the rest of the unit mass (in proportion to h̃; evenly if h̃ is 0
+///    there) — the KKT point of the convex block problem, where the root of g alone would
+///    leave them at the floor with a larger majorizer.
+/// The unknown is the gap d = p_pos − μ rather than μ: an entry at the pole has t = (Q / d)^γ
+/// from d itself, with full relative accuracy however close μ is to p_pos. In μ it would be
+/// resolved to ulp(p_pos) only — a row whose pole entry needs d = 1e-13 got 0.5009 for 0.5,
+/// and one needing d < ulp(p_pos) lost the entry's share to the others. Every other entry
+/// sees the gap (P_j − p_pos) + d. The solve runs in x = −ln d (bracketing over any number of
+/// decades, g(x) increasing), then Newton in d itself polishes the root to the resolution of d.
+template <class T>
+double solve_row_below_pole(const T* ht, const T* p, const T* q, T* h, Index n, const Beta& b) {
+  const double eps = floor_eps<T>(), gam = 1.0 / (2.0 - b.value);
+  double p_pos = kInf, p_zero = kInf;
+  for (Index j = 0; j < n; ++j) {
+    double& bound = q[j] > 0 ? p_pos : p_zero;
+    bound = std::min(bound, double(p[j]));
+  }
+  // h_j for the gap d = p_pos − μ, and Σ_j h_j − 1 with its derivative in d (negative:
+  // dt_j/dd = −γ t_j / gap_j); entries with Q = 0 at the floor
+  auto entry = [&](Index j, double d) {
+    const auto [t, dt] = pole_t(double(q[j]), (double(p[j]) - p_pos) + d, gam);
+    const double hj = double(ht[j]) * t;
+    return hj > eps ? std::pair<double, double>{hj, -double(ht[j]) * dt}
+                    : std::pair<double, double>{eps, 0.0};
+  };
+  auto g_of_d = [&](double d) {
+    double s = -1.0, ds = 0.0;
+    for (Index j = 0; j < n; ++j) {
+      const auto [hj, dhj] = entry(j, d);
+      s += hj, ds += dhj;
+    }
+    return std::pair<double, double>{s, ds};
+  };
+  // μ = p_zero is reached when the entries with Q > 0 sum to less than one there
+  const double d_cap = p_zero < p_pos ? p_pos - p_zero : 0.0;
+  double d;
+  if (d_cap > 0.0 && g_of_d(d_cap).first < 0.0) {
+    d = d_cap;
+  } else {
+    auto g_of_x = [&](double x) {  // dg/dx = −d · dg/dd
+      const double dx = std::exp(-x);
+      const auto [s, ds] = g_of_d(dx);
+      return std::pair<double, double>{s, -dx * ds};
+    };
+    // μ = 0 (the unconstrained MU step) when it lies in the domain, as in the μ solve
+    const double d0 = std::max(p_pos > 0.0 ? p_pos : std::max(1.0, std::abs(p_pos)), d_cap);
+    const double x_hi = d_cap > 0.0 ? -std::log(d_cap) : kInf;
+    const double x0 = d0 > d_cap ? -std::log(d0) : x_hi - 1.0;
+    const double ftol = 4 * std::numeric_limits<double>::epsilon();
+    d = std::exp(-solve_increasing(g_of_x, x0, -kInf, x_hi, 1.0, ftol,
+                                   4 * std::numeric_limits<double>::epsilon())
+                      .x);
+    // x is resolved to ulp(x) ≈ ε |ln d|, d to ε: Newton in d while it lowers |g|
+    auto [s, ds] = g_of_d(d);
+    for (int k = 0; k < 4 && std::abs(s) > ftol && ds < 0.0; ++k) {
+      const double dn = d - s / ds;
+      if (!(dn > d_cap)) break;
+      const auto [sn, dsn] = g_of_d(dn);
+      if (!(std::abs(sn) < std::abs(s))) break;
+      d = dn, s = sn, ds = dsn;
+    }
+  }
+  double rest = 1.0, tied_ht = 0.0;  // the mass left for the entries with Q = 0, P = p_zero
+  Index tied = 0;
+  for (Index j = 0; j < n; ++j) {
+    const bool at_p_zero = d == d_cap && !(q[j] > 0) && double(p[j]) == p_zero;
+    const double hj = at_p_zero ? 0.0 : std::min(entry(j, d).first, 1.0);
+    h[j] = std::max<T>(T(eps), static_cast<T>(hj));
+    if (at_p_zero) tied_ht += double(ht[j]), ++tied;
+    else rest -= double(h[j]);
+  }
+  for (Index j = 0; tied > 0 && j < n; ++j)
+    if (!(q[j] > 0) && double(p[j]) == p_zero) {
+      const double share = tied_ht > 0.0 ? double(ht[j]) / tied_ht : 1.0 / double(tied);
+      h[j] = std::max<T>(T(eps), static_cast<T>(rest * share));
+    }
+  renormalize(h, n);
+  return d_cap > 0.0 && d == d_cap ? p_zero : p_pos - d;
+}
+
 template <class T>
 double solve_row_multiplier(const T* ht, const T* p, const T* q, T* h, Index n,
                             const Beta& b) {
   if (b.kind == Beta::KL) return solve_row_kl(ht, double(p[0]), q, h, n);
+  if (b.value < 1.0) return solve_row_below_pole(ht, p, q, h, n, b);
   const double eps = floor_eps<T>();
   std::vector<double> t_warm(static_cast<size_t>(n), 0.0);
-  // Domain of μ: for β ≤ 1, t blows up as μ → min P over the entries with Q > 0.
-  double hi = kInf, scale = 0.0;
+  // β ≥ 2: t = max(Q + μ, 0)/P^… depends on μ through Q + μ only. The unknown is ν = μ + q_max
+  // and entry j sees (Q_j − q_max) + ν: when μ cancels most of a large Q (data far above
+  // W H), ν keeps the digits that μ itself would round away (a row with Q = 1e14 + (0.3,
+  // 0.7, 0.45) summed to 1 − 0.016 before the final rescale).
+  double shift = 0.0, scale = 0.0;
   for (Index j = 0; j < n; ++j) {
-    if (b.value <= 1.0 && q[j] > 0) hi = std::min(hi, double(p[j]));
+    if (b.value >= 2.0) shift = std::max(shift, double(q[j]));
     scale = std::max({scale, double(p[j]), double(q[j])});
   }
-  // g(μ) = Σ_j max(h̃_j t_j(μ), ε) − 1, increasing; entries at the floor do not move.
-  auto g = [&](double mu) {
+  // g(ν) = Σ_j max(h̃_j t_j, ε) − 1, increasing; entries at the floor do not move.
+  auto g = [&](double nu) {
     double s = -1.0, ds = 0.0;
     for (Index j = 0; j < n; ++j) {
-      auto [t, dt] = entry_t(double(p[j]), double(q[j]), mu, b, t_warm[j]);
+      auto [t, dt] = entry_t(double(p[j]), double(q[j]) - shift, nu, b, t_warm[j]);
       t_warm[j] = t;
       const double hj = double(ht[j]) * t;
       if (hj > eps) {
@@ -219,18 +312,16 @@ double solve_row_multiplier(const T* ht, const T* p, const T* q, T* h, Index n,
     return std::pair<double, double>{s, ds};
   };
   // μ = 0 is the unconstrained MU step: the natural start (exact when h̃ is stationary).
-  double mu0 = 0.0;
-  if (!(mu0 < hi)) mu0 = hi - std::max(1.0, std::abs(hi));
   const double ftol = 4 * std::numeric_limits<double>::epsilon();
-  const double mu = solve_increasing(g, mu0, -kInf, hi, std::max(scale, 1e-300), ftol,
+  const double nu = solve_increasing(g, shift, -kInf, kInf, std::max(scale, 1e-300), ftol,
                                      4 * std::numeric_limits<double>::epsilon())
                         .x;
   for (Index j = 0; j < n; ++j) {
-    const double t = entry_t(double(p[j]), double(q[j]), mu, b, t_warm[j]).first;
+    const double t = entry_t(double(p[j]), double(q[j]) - shift, nu, b, t_warm[j]).first;
     h[j] = std::max<T>(T(eps), static_cast<T>(std::min(double(ht[j]) * t, 1.0)));
   }
   renormalize(h, n);
-  return mu;
+  return nu - shift;
 }
 
 template <class T>

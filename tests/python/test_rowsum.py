@@ -2,13 +2,16 @@
 multiplier equal to a bisection solve, and monotone block objective."""
 
 import math
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
 import numpy as np
 import pytest
 from _reference import majorizer_PQ_h, rowsum_row_ref
 from conftest import positive_problem
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.optimize import minimize
 
 import deepnmf
 from deepnmf import _core, updates
@@ -55,6 +58,116 @@ def test_floor_binds_inside_the_constraint(beta):
     eps = np.finfo(np.float64).eps
     assert h[2] == eps
     assert h.sum() == pytest.approx(1.0, abs=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("beta", [0.0, 0.25, 0.5])
+@pytest.mark.parametrize("gap", [1e-13, 1e-17, 1e-300])
+def test_root_next_to_the_pole_keeps_full_relative_accuracy(dtype, beta, gap):
+    """β < 1: t_j = (Q_j / (P_j − μ))^γ blows up at μ = min P. Rows built so that the exact
+    answer is (0.5, 0.25, 0.25) with the pole entry's gap P_0 − μ = `gap`: within ulp(P_0) of
+    the pole, or below it (μ itself cannot hold the answer). Entry 0 must still get its 0.5."""
+    gam = 1.0 / (2.0 - beta)
+    h_tilde = np.array([1e-3, 0.25, 0.5])
+    p = np.array([1.0, 2.0, 3.0])  # gaps: gap, 1 + gap, 2 + gap
+    want = np.array([0.5, 0.25, 0.25])
+    q = (p - 1.0 + gap) * (want / h_tilde) ** (1.0 / gam)  # h̃_j (Q_j / gap_j)^γ = want_j
+    h, mu = _core.solve_row_multiplier(h_tilde.astype(dtype), p.astype(dtype), q.astype(dtype), beta)
+    eps = np.finfo(dtype).eps
+    assert math.fsum(map(float, h)) == pytest.approx(1.0, abs=2 * eps)
+    # float32, gap 1e-300: Q_0 underflows to 0 and entry 0 is linear, bounding μ ≤ P_0 = 1;
+    # at that bound it takes the rest of the mass, which is the same 0.5
+    assert mu <= 1.0  # μ = 1 − gap, rounded
+    np.testing.assert_allclose(h, want, rtol=8 * eps)
+
+
+def row_majorizer_below_one(h, h_tilde, p, q, beta):
+    """Σ_j h̃_j G_j(h_j / h̃_j) for β < 1, G_j(t) = P_j t − Q_j t^(β−1)/(β−1): the block
+    objective whose derivative in t is M(t) = P − Q t^(β−2) (spec §3)."""
+    t = h / h_tilde
+    return float(np.sum(h_tilde * (p * t - q * t ** (beta - 1) / (beta - 1))))
+
+
+def test_entry_without_data_absorbs_the_rest_at_its_bound():
+    """β = 0, h̃ = (½, ½), P = (1, ½), Q = (½, 0). Entry 1's majorizer is linear (P h), so
+    μ ≤ ½; the root of Σ h̃ t(μ) = 1 for entry 0 alone is μ = 7/8 (h = (1, 0)), past that
+    bound. The block minimizer is μ = ½: t_0 = 1, and entry 1 takes the other half."""
+    h_tilde, p, q = np.array([0.5, 0.5]), np.array([1.0, 0.5]), np.array([0.5, 0.0])
+    h, mu = _core.solve_row_multiplier(h_tilde, p, q, 0.0)
+    np.testing.assert_allclose(h, [0.5, 0.5], rtol=4e-16)
+    assert mu == 0.5
+    assert row_majorizer_below_one(h, h_tilde, p, q, 0.0) == pytest.approx(1.0, rel=1e-15)
+    assert row_majorizer_below_one(np.array([1.0, 1e-9]), h_tilde, p, q, 0.0) > 1.12
+
+
+@settings(deadline=None, max_examples=60)
+@given(beta=st.sampled_from([0.0, 0.25, 0.5, 0.75]), n=st.integers(2, 7),
+       zeros=st.integers(1, 3), seed=st.integers(0, 2**31 - 1))
+def test_rows_with_zero_q_entries_minimize_the_block_majorizer(beta, n, zeros, seed):
+    """Entries without data (Q = 0, as for an all-zero column of Y) next to entries with data:
+    the row is the minimizer of the convex block majorizer over the floored simplex, checked
+    against SciPy's SLSQP on the same objective."""
+    rng = np.random.default_rng(seed)
+    eps = np.finfo(np.float64).eps
+    h_tilde = rng.uniform(0.05, 1.0, n)
+    h_tilde /= h_tilde.sum()
+    p = rng.uniform(0.2, 2.0, n)
+    q = rng.uniform(0.05, 1.0, n)
+    q[rng.choice(n, size=min(zeros, n - 1), replace=False)] = 0.0
+    h, mu = _core.solve_row_multiplier(h_tilde, p, q, beta)
+    assert math.fsum(h) == pytest.approx(1.0, abs=4 * eps) and h.min() >= eps
+    assert np.all(mu <= p[q == 0])  # a linear entry bounds μ
+    f = lambda x: row_majorizer_below_one(x, h_tilde, p, q, beta)  # noqa: E731
+    best = minimize(f, np.full(n, 1.0 / n), method="SLSQP", bounds=[(eps, 1.0)] * n,
+                    constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1.0}],
+                    options={"ftol": 1e-15, "maxiter": 1000})
+    assert f(h) <= best.fun + 1e-9 * abs(best.fun)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5])
+def test_row_without_any_data_goes_to_its_smallest_p(beta):
+    """Q = 0 everywhere (Y = 0): the majorizer Σ P_j h_j is linear, minimized by the vertex
+    at min P — no exception (the root solve found no sign change before)."""
+    h, mu = _core.solve_row_multiplier(np.array([0.5, 0.3, 0.2]), np.array([1.0, 0.5, 3.0]),
+                                       np.zeros(3), beta)
+    eps = np.finfo(np.float64).eps
+    np.testing.assert_array_equal(h, [eps, 1.0 - 2 * eps, eps])
+    assert mu == 0.5
+
+
+@pytest.mark.parametrize("big", [1e6, 1e10, 1e14])
+def test_beta_two_row_with_large_q_is_exact(big):
+    """β = 2, P = h̃ = 1: h_j = Q_j + μ with μ = (1 − Σ Q)/n. When Q ≈ 1e14 the multiplier
+    itself cannot hold the answer (ulp(1e14) = 1/64); the row must still be the exact one
+    for the Q as stored, h_j = (Q_j − mean Q) + 1/n, computed here with fractions."""
+    q = big + np.array([0.3, 0.7, 0.45])
+    h, _ = _core.solve_row_multiplier(np.ones(3), np.ones(3), q, 2.0)
+    qf = [Fraction(float(v)) for v in q]
+    want = [float(v - sum(qf) / 3 + Fraction(1, 3)) for v in qf]
+    np.testing.assert_allclose(h, want, rtol=4 * np.finfo(np.float64).eps)
+    assert math.fsum(h) == pytest.approx(1.0, abs=2 * np.finfo(np.float64).eps)
+
+
+@pytest.mark.parametrize("big", [1e6, 1e14])
+def test_beta_three_row_with_large_q_matches_a_decimal_bisection(big):
+    """β = 3: t = √(max(Q + μ, 0)/P); the same cancellation, against a 50-digit bisection."""
+    q = big + np.array([0.3, 0.7, 0.45, -0.2])
+    p = np.array([1.0, 2.0, 0.5, 1.5])
+    h_tilde = np.array([0.2, 0.3, 0.1, 0.4])
+    h, _ = _core.solve_row_multiplier(h_tilde, p, q, 3.0)
+    qd, pd, hd = ([Decimal(float(v)) for v in a] for a in (q, p, h_tilde))
+
+    def row(nu):  # ν = μ + max Q
+        return [hj * (max(qj - max(qd) + nu, Decimal(0)) / pj).sqrt() for hj, qj, pj in zip(hd, qd, pd)]
+
+    with localcontext() as ctx:
+        ctx.prec = 50
+        lo, hi = Decimal(0), Decimal(100)
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if sum(row(mid)) < 1 else (lo, mid)
+        want = np.maximum([float(v) for v in row(lo)], np.finfo(np.float64).eps)
+    np.testing.assert_allclose(h, want, rtol=8 * np.finfo(np.float64).eps)
 
 
 def test_kl_row_with_nothing_to_scale_is_h_tilde_projected():

@@ -151,6 +151,17 @@ def test_all_zero_matrix_warns_and_stays_finite():
     assert np.all(np.isfinite(m.W_)) and np.all(np.isfinite(m.loss_history_))
 
 
+@pytest.mark.parametrize("beta", [0.5, 1.0, 2.0])
+def test_all_zero_matrix_deep_fit_keeps_its_constraints(beta):
+    """Y = 0 gives Q = 0 on every row of H1; for β < 1 the row solve once raised "no sign
+    change found" from C++ here. Every row of every Hℓ must still sum to one."""
+    with pytest.warns(RuntimeWarning, match="all zeros"):
+        m = DeepNMF([3, 2], beta=beta, random_state=0, max_iter=5, tol=0).fit(np.zeros((6, 5)))
+    for H in m.H_:
+        np.testing.assert_allclose(H.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+    assert np.all(np.isfinite(m.loss_history_))
+
+
 @pytest.mark.parametrize("n_threads", [0, 1.5, "2"])
 def test_bad_thread_counts(n_threads):
     bad(GOOD, "n_threads", lambda: BetaNMF(2, n_threads=n_threads))
