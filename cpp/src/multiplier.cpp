@@ -313,8 +313,9 @@ double solve_row_multiplier(const T* ht, const T* p, const T* q, T* h, Index n,
   };
   // μ = 0 is the unconstrained MU step: the natural start (exact when h̃ is stationary).
   const double ftol = 4 * std::numeric_limits<double>::epsilon();
-  const double nu = solve_increasing(g, shift, -kInf, kInf, std::max(scale, 1e-300), ftol,
-                                     4 * std::numeric_limits<double>::epsilon())
+  const double unit = std::max(scale, 1e-300);  // the size of P, Q: that of ν at the root
+  const double nu = solve_increasing(g, shift, -kInf, kInf, unit, ftol,
+                                     4 * std::numeric_limits<double>::epsilon(), 200, unit)
                         .x;
   for (Index j = 0; j < n; ++j) {
     const double t = entry_t(double(p[j]), double(q[j]) - shift, nu, b, t_warm[j]).first;

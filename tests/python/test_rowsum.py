@@ -170,6 +170,27 @@ def test_beta_three_row_with_large_q_matches_a_decimal_bisection(big):
     np.testing.assert_allclose(h, want, rtol=8 * np.finfo(np.float64).eps)
 
 
+@settings(deadline=None, max_examples=40)
+@given(beta=st.sampled_from(BETAS), n=st.integers(1, 9), scale_exp=st.sampled_from([-150, -30, 30, 150]),
+       seed=st.integers(0, 2**31 - 1))
+def test_row_is_invariant_to_the_scale_of_p_and_q(beta, n, scale_exp, seed):
+    """M(t) = μ is homogeneous in (P, Q, μ) for every β, so scaling P and Q by s scales μ by s
+    and leaves the row as it was. P, Q of size 1e-30 come from data far below W H (an
+    all-zero X at β = 2); the μ solve stopped on an absolute bracket width of 4ε there."""
+    rng = np.random.default_rng(seed)
+    h_tilde = rng.uniform(0.05, 1.0, n)
+    h_tilde /= h_tilde.sum()
+    p, q = rng.uniform(0.2, 2.0, n), rng.uniform(0.05, 1.0, n)
+    q[rng.uniform(size=n) < 0.3] = 0.0
+    if beta == 1.0:
+        p[:] = p[0]  # KL: P is constant along a row of H
+    s = 10.0 ** scale_exp
+    h, mu = _core.solve_row_multiplier(h_tilde, p, q, beta)
+    hs, mus = _core.solve_row_multiplier(h_tilde, p * s, q * s, beta)
+    np.testing.assert_allclose(hs, h, rtol=1e-12, atol=4 * np.finfo(np.float64).eps)
+    assert mus == pytest.approx(mu * s, rel=1e-10, abs=1e-10 * s)
+
+
 def test_kl_row_with_nothing_to_scale_is_h_tilde_projected():
     """Q = 0 everywhere (no data pulls the row up, every feasible row has the same majorizer):
     the row is h̃ scaled onto the floored simplex, at the floor where h̃ is, μ reported as 0."""

@@ -19,10 +19,13 @@ struct Root {
 /// f(x) -> std::pair<double, double>{value, derivative}; f increasing on (lo, hi), with a root.
 /// Starts at x0 ∈ (lo, hi); where lo (hi) is infinite, the bracket is searched from x0 with
 /// steps `step`, doubling. Stops when |f| ≤ ftol, when the bracket is narrower than
-/// xtol·max(1, |x|), or at max_iter (the best bracketed point is returned).
+/// xtol·max(x_unit, |x|), or at max_iter (the best bracketed point is returned). x_unit is
+/// the size of x below which its tolerance is absolute: 1 for a logarithm, the scale of the
+/// problem's data for a multiplier (an absolute 4ε would end the solve of a multiplier of
+/// size 1e-30 on its first bracket).
 template <class F>
 Root solve_increasing(F&& f, double x0, double lo, double hi, double step, double ftol,
-                      double xtol, int max_iter = 200) {
+                      double xtol, int max_iter = 200, double x_unit = 1.0) {
   double x = x0;
   auto [fx, dfx] = f(x);
   int it = 0;
@@ -76,7 +79,7 @@ Root solve_increasing(F&& f, double x0, double lo, double hi, double step, doubl
     if (std::abs(fx) <= ftol) break;
     if (fx < 0) lo = x;
     else hi = x;
-    if (hi - lo <= xtol * std::max(1.0, std::abs(x))) break;
+    if (hi - lo <= xtol * std::max(x_unit, std::abs(x))) break;
   }
   return {x, it};
 }
