@@ -14,6 +14,7 @@ namespace deepnmf {
 struct Root {
   double x;
   int iterations;
+  double slope;  // f' at the last point where f was evaluated (x, or next to it)
 };
 
 /// f(x) -> std::pair<double, double>{value, derivative}; f increasing on (lo, hi), with a root.
@@ -22,66 +23,69 @@ struct Root {
 /// xtol·max(x_unit, |x|), or at max_iter (the best bracketed point is returned). x_unit is
 /// the size of x below which its tolerance is absolute: 1 for a logarithm, the scale of the
 /// problem's data for a multiplier (an absolute 4ε would end the solve of a multiplier of
-/// size 1e-30 on its first bracket).
+/// size 1e-30 on its first bracket). With accept_newton > 0, a Newton step shorter than
+/// accept_newton·max(x_unit, |x|) ends the solve at its point without evaluating f there: for
+/// a smooth f with f''/f' of order one in x's units, the point is then within about the
+/// step squared of the root (1e-9 leaves 1e-18), and one evaluation of f is saved.
 template <class F>
 Root solve_increasing(F&& f, double x0, double lo, double hi, double step, double ftol,
-                      double xtol, int max_iter = 200, double x_unit = 1.0) {
+                      double xtol, int max_iter = 200, double x_unit = 1.0,
+                      double accept_newton = 0.0) {
   double x = x0;
   auto [fx, dfx] = f(x);
   int it = 0;
-  if (std::abs(fx) <= ftol) return {x, it};
+  if (std::abs(fx) <= ftol) return {x, it, dfx};
   step = std::abs(step) > 0 ? std::abs(step) : 1.0;
-  // 1. Bracket: walk from x0 towards the root, doubling the step, while the edge is infinite.
-  if (fx < 0) {
-    lo = x;
-    if (!std::isfinite(hi)) {
-      for (;; step *= 2) {
-        if (++it > 4000) throw std::runtime_error("solve_increasing: no sign change found");
-        const double xn = x + step;
-        auto [fn, dn] = f(xn);
-        if (fn >= 0) {
-          hi = xn;
-          if (std::abs(fn) <= ftol) return {xn, it};
-          break;
-        }
-        lo = x = xn;
-        fx = fn;
-        dfx = dn;
+  // 1. Bracket, where the edge on the root's side is infinite: walk from x0 towards the root.
+  //    Each step is the Newton step when f' allows one, kept between twice the last step (any
+  //    distance in O(log) steps) and 64 times the plain doubling schedule step·2^k (a nearly
+  //    flat f must not throw x across the axis); without a Newton step, the schedule's step.
+  //    The walk ends at the first sign change, from the end point with the smaller |f|.
+  const double dir = fx < 0 ? 1.0 : -1.0;
+  (dir > 0 ? lo : hi) = x;
+  if (!std::isfinite(dir > 0 ? hi : lo)) {
+    double least = 0.0, schedule = step;
+    for (;; schedule *= 2) {
+      if (++it > 4000) throw std::runtime_error("solve_increasing: no sign change found");
+      const double newton = dfx > 0 && std::isfinite(dfx) ? std::abs(fx / dfx) : 0.0;
+      const double dx = std::max(least, newton > 0 ? std::min(newton, 64 * schedule) : schedule);
+      least = 2 * dx;
+      const double xn = x + dir * dx;
+      auto [fn, dn] = f(xn);
+      if (dir * fn >= 0) {
+        (dir > 0 ? hi : lo) = xn;
+        if (std::abs(fn) <= ftol) return {xn, it, dn};
+        if (std::abs(fn) < std::abs(fx)) x = xn, fx = fn, dfx = dn;
+        break;
       }
-    }
-  } else {
-    hi = x;
-    if (!std::isfinite(lo)) {
-      for (;; step *= 2) {
-        if (++it > 4000) throw std::runtime_error("solve_increasing: no sign change found");
-        const double xn = x - step;
-        auto [fn, dn] = f(xn);
-        if (fn <= 0) {
-          lo = xn;
-          if (std::abs(fn) <= ftol) return {xn, it};
-          break;
-        }
-        hi = x = xn;
-        fx = fn;
-        dfx = dn;
-      }
+      (dir > 0 ? lo : hi) = x = xn;
+      fx = fn;
+      dfx = dn;
     }
   }
-  // 2. Newton inside the bracket; bisect whenever the Newton point leaves it.
+  // 2. Newton inside the bracket; bisect whenever the Newton point leaves it. A Newton step
+  //    shorter than the tolerance ends the solve: the root is then within a rounding of x,
+  //    and further steps only follow the rounding noise of f (|f| ≤ ftol is out of reach
+  //    when f sums many terms, so they went on until the bracket closed from both sides).
   for (; it < max_iter; ++it) {
     double xn = (dfx > 0 && std::isfinite(dfx)) ? x - fx / dfx : std::numeric_limits<double>::quiet_NaN();
-    if (!(xn > lo && xn < hi)) xn = lo + 0.5 * (hi - lo);
+    const bool newton = xn > lo && xn < hi;
+    if (!newton) xn = lo + 0.5 * (hi - lo);
     if (xn == x) break;
+    if (newton && std::abs(xn - x) <= accept_newton * std::max(x_unit, std::abs(x)))
+      return {xn, it, dfx};
     auto [fn, dn] = f(xn);
+    const double moved = std::abs(xn - x);
     x = xn;
     fx = fn;
     dfx = dn;
     if (std::abs(fx) <= ftol) break;
     if (fx < 0) lo = x;
     else hi = x;
-    if (hi - lo <= xtol * std::max(x_unit, std::abs(x))) break;
+    const double tol = xtol * std::max(x_unit, std::abs(x));
+    if (hi - lo <= tol || (newton && moved <= tol)) break;
   }
-  return {x, it};
+  return {x, it, dfx};
 }
 
 }  // namespace deepnmf
