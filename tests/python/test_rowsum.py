@@ -238,6 +238,20 @@ def test_long_kl_row_sums_to_one_to_an_ulp(rng):
     np.testing.assert_allclose(h[free], c * h_tilde[free] * q[free], rtol=2 * eps, atol=0)
 
 
+@pytest.mark.parametrize("beta", [0.0, 0.5, 1.25, 1.5, 2.0, 3.0])
+def test_long_row_sums_to_one_to_an_ulp_for_every_beta(rng, beta):
+    """10⁵ entries, half of them pulled to the floor: the root solve sums g plainly, so the
+    row it leaves is some ulps of n off one (up to 63 ulp here before the rescale's sums were
+    compensated); the final rescale brings it to about one rounding."""
+    n = 100_000
+    eps = np.finfo(np.float64).eps
+    h_tilde = np.where(rng.uniform(size=n) < 0.5, 1e-22, rng.uniform(0.1, 1.0, n) / n)
+    p, q = rng.uniform(0.5, 2.0, n), rng.uniform(0.5, 2.0, n)
+    h, _ = _core.solve_row_multiplier(h_tilde, p, q, beta)
+    assert np.sum(h == eps) > n // 4
+    assert abs(math.fsum(h) - 1.0) <= 2 * eps
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("r", [1, 3, 8, 13, 20])
 def test_kl_rows_side_by_side_equal_rows_one_by_one(rng, dtype, r):
