@@ -192,3 +192,29 @@ def test_property_block_objective_never_increases(beta, lam, m, n, r, dtype, for
     before = block(W)
     slack = 1e-11 if dtype == np.float64 else 2e-5
     assert block(W2) <= before * (1 + slack) + slack * (Y.size + float(Y.sum()))
+
+
+@pytest.mark.parametrize("beta", [0.25, 0.75, 1.25, 1.75, 2.5, 3.0])
+def test_newton_branches_agree_with_a_40_digit_root(beta):
+    """β without closed form: each entry is the root of M(t) + λ g(w̃ t) = 0 (spec §2) to a few
+    ulp, against mpmath's root of the same equation at 40 digits (the solve takes the powers
+    of t as exponentials of u = ln t and may end on an unevaluated Newton step)."""
+    mpmath = pytest.importorskip("mpmath")
+    rng = np.random.default_rng(1)
+    n, lam = 60, 0.7
+    wt, wb = rng.uniform(0.01, 2.0, n), rng.uniform(0.01, 2.0, n)
+    p, q = rng.uniform(0.1, 3.0, n), rng.uniform(0.0, 3.0, n)
+    got = _core.coupled_w_row(wt, wb, p, q, lam, beta)
+    with mpmath.workdps(40):
+        b = mpmath.mpf(beta)
+        for k in range(n):
+            W_t, W_b, P, Q = map(mpmath.mpf, (wt[k], wb[k], p[k], q[k]))
+
+            def F(u, W_t=W_t, W_b=W_b, P=P, Q=Q):
+                t = mpmath.exp(u)
+                M = P - Q * t ** (b - 2) if beta < 1 else (
+                    P * t ** (b - 1) - Q * t ** (b - 2) if beta <= 2 else P * t ** (b - 1) - Q)
+                return M + lam * ((W_t * t) ** (b - 1) - W_b ** (b - 1)) / (b - 1)
+
+            want = float(W_t * mpmath.exp(mpmath.findroot(F, mpmath.log(mpmath.mpf(got[k]) / W_t))))
+            assert abs(got[k] - want) <= 12 * np.spacing(want), (k, got[k], want)
