@@ -74,7 +74,7 @@ def test_root_next_to_the_pole_keeps_full_relative_accuracy(dtype, beta, gap):
     q = (p - 1.0 + gap) * (want / h_tilde) ** (1.0 / gam)  # h̃_j (Q_j / gap_j)^γ = want_j
     h, mu = _core.solve_row_multiplier(h_tilde.astype(dtype), p.astype(dtype), q.astype(dtype), beta)
     eps = np.finfo(dtype).eps
-    assert math.fsum(map(float, h)) == pytest.approx(1.0, abs=2 * eps)
+    assert math.fsum(map(float, h)) == pytest.approx(1.0, abs=2 * float(eps))
     # float32, gap 1e-300: Q_0 underflows to 0 and entry 0 is linear, bounding μ ≤ P_0 = 1;
     # at that bound it takes the rest of the mass, which is the same 0.5
     assert mu <= 1.0  # μ = 1 − gap, rounded
