@@ -1,8 +1,9 @@
-// A run-time width of 1 … 8 (rows or columns handled side by side) turned into a compile-time
-// constant, so that the kernel keeps its accumulators in registers and unrolls over them.
+// A run-time width (rows or columns handled side by side) turned into a compile-time constant,
+// so that the kernel keeps its accumulators in registers and unrolls over them.
 #pragma once
 
 #include <type_traits>
+#include <utility>
 
 #include "deepnmf/types.hpp"
 
@@ -11,20 +12,19 @@ namespace deepnmf {
 template <int K>
 using Width = std::integral_constant<int, K>;
 
-/// Calls f(Width<w>{}) for 1 ≤ w ≤ 8 (w outside that range: f(Width<1>{})). The kernel reads
+namespace detail {
+template <class F, int... K>
+void call_with_width(Index w, F& f, std::integer_sequence<int, K...>) {
+  // the first K + 1 equal to w; none (w outside 1 … Max): Width<1>
+  if (!((w == K + 1 ? (f(Width<K + 1>{}), true) : false) || ...)) f(Width<1>{});
+}
+}  // namespace detail
+
+/// Calls f(Width<w>{}) for 1 ≤ w ≤ Max (w outside that range: f(Width<1>{})). The kernel reads
 /// the width as `decltype(k)::value`.
-template <class F>
+template <int Max = 8, class F>
 void with_width(Index w, F&& f) {
-  switch (w) {
-    case 8: f(Width<8>{}); break;
-    case 7: f(Width<7>{}); break;
-    case 6: f(Width<6>{}); break;
-    case 5: f(Width<5>{}); break;
-    case 4: f(Width<4>{}); break;
-    case 3: f(Width<3>{}); break;
-    case 2: f(Width<2>{}); break;
-    default: f(Width<1>{}); break;
-  }
+  detail::call_with_width(w, f, std::make_integer_sequence<int, Max>{});
 }
 
 }  // namespace deepnmf
