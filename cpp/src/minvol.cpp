@@ -221,6 +221,9 @@ AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const MatD* W_bar, double alp
   require(std::isfinite(alpha) && alpha >= 0.0, "alpha must be a nonnegative finite number");
   require(all_positive(W), "minvol_w: W must be positive (floor it at eps)");
   const Index m = W.rows(), r = W.cols();
+  // columns of W sum to one: no column can be empty (m = 0 crashed the solve)
+  require(m > 0 && r > 0, "minvol_w: W must have at least one row and one column, got " +
+                              shape_str(m, r));
   const CMatRef<T> Wc(W);
   const LogdetMajorizer maj = logdet_majorizer<T>(Wc, delta);
   AdmmReport rep;
