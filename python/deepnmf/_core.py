@@ -57,6 +57,7 @@ minvol_w = _module.minvol_w
 minvol_wstep = _module.minvol_wstep
 minvol_zstep = _module.minvol_zstep
 logdet_gram = _module.logdet_gram
+compressed = _module.compressed
 mu_h_sparse = _module.mu_h_sparse
 mu_w_sparse = _module.mu_w_sparse
 coupled_w_sparse = _module.coupled_w_sparse

@@ -1,7 +1,7 @@
 # Type stub of deepnmf._core: the compiled kernels (one build per ISA level, chosen at import).
 # Every array argument must already have the exact dtype (float32 or float64, all alike) and
 # C order: the kernels never copy (a mismatch is a TypeError).
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,16 +36,49 @@ def minvol_w(Y: Float, W: Float, H: Float, W_bar: Float | None, alpha: float, la
 def minvol_wstep(Y: Float, W: Float, H: Float, V: Float, alpha: float, delta: float,
                  rho: float) -> tuple[Float, Float, Float]: ...
 def minvol_zstep(V: Float, W_bar: Float, nu: float) -> Float: ...
+class Compressed:
+    """CSR or CSC arrays checked once and held (CompressedF64I32, … in the module)."""
+
+    outer: int
+    inner: int
+    nnz: int
+
+def compressed(indptr: Index, indices: Index, data: Float, outer: int, inner: int) -> Compressed: ...
+
+# The sparse kernels take a checked structure (CSR for the W-type updates and the divergence,
+# CSC for mu_h) or, checked on every call, the raw arrays with the shape (m, n) of Y.
+@overload
+def mu_h_sparse(Y: Compressed, W: Float, H: Float, beta: float, row_sums_one: bool = False,
+                n_threads: int = 1, want_loss: bool = False) -> float: ...
+@overload
 def mu_h_sparse(indptr: Index, indices: Index, data: Float, m: int, n: int, W: Float, H: Float,
                 beta: float, row_sums_one: bool = False, n_threads: int = 1,
                 want_loss: bool = False) -> float: ...
+@overload
+def mu_w_sparse(Y: Compressed, W: Float, H: Float, beta: float, n_threads: int = 1,
+                want_loss: bool = False) -> float: ...
+@overload
 def mu_w_sparse(indptr: Index, indices: Index, data: Float, m: int, n: int, W: Float, H: Float,
                 beta: float, n_threads: int = 1, want_loss: bool = False) -> float: ...
+@overload
+def coupled_w_sparse(Y: Compressed, W: Float, H: Float, W_bar: Float, lam: float, beta: float,
+                     n_threads: int = 1, want_loss: bool = False) -> float: ...
+@overload
 def coupled_w_sparse(indptr: Index, indices: Index, data: Float, m: int, n: int, W: Float,
                      H: Float, W_bar: Float, lam: float, beta: float, n_threads: int = 1,
                      want_loss: bool = False) -> float: ...
+@overload
+def beta_divergence_wh_sparse(X: Compressed, W: Float, H: Float, beta: float,
+                              n_threads: int = 1) -> float: ...
+@overload
 def beta_divergence_wh_sparse(indptr: Index, indices: Index, data: Float, m: int, n: int,
                               W: Float, H: Float, beta: float, n_threads: int = 1) -> float: ...
+@overload
+def minvol_w_sparse(Y: Compressed, W: Float, H: Float, W_bar: Float | None, alpha: float,
+                    lam: float, delta: float, rho: float, tol: float, max_iter: int,
+                    n_threads: int = 1, adaptive_rho: bool = False,
+                    exact: bool = False) -> dict[str, Any]: ...
+@overload
 def minvol_w_sparse(indptr: Index, indices: Index, data: Float, m: int, n: int, W: Float,
                     H: Float, W_bar: Float | None, alpha: float, lam: float, delta: float,
                     rho: float, tol: float, max_iter: int, n_threads: int = 1,

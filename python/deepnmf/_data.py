@@ -80,13 +80,19 @@ class SparseData:
             csr.sort_indices()
         itype = np.int64 if (csr.indptr.dtype == np.int64 or csr.indices.dtype == np.int64) else np.int32
         self.csr = csr
-        self.csr_idx = (csr.indptr.astype(itype, copy=False), csr.indices.astype(itype, copy=False))
         csc = csr.tocsc()
         csc.sort_indices()
         self.csc = csc
-        self.csc_idx = (csc.indptr.astype(itype, copy=False), csc.indices.astype(itype, copy=False))
         self.shape = csr.shape
         self.dtype = csr.dtype
+        m, n = csr.shape
+        # Both structures are checked once here and held by the core, which then reads them on
+        # every pass unchecked: their index arrays must not change meanwhile, so they are this
+        # object's own (the caller's CSR may share its arrays with `csr`).
+        self.csr_core = _core.compressed(np.array(csr.indptr, dtype=itype),
+                                         np.array(csr.indices, dtype=itype), csr.data, m, n)
+        self.csc_core = _core.compressed(csc.indptr.astype(itype, copy=False),
+                                         csc.indices.astype(itype, copy=False), csc.data, n, m)
 
     @property
     def matrix(self) -> sp.csr_matrix:
@@ -105,26 +111,19 @@ class SparseData:
         return np.array(H, dtype=self.dtype, order="F", copy=True if copy else None)
 
     def mu_w(self, W, H, beta, nt, want_loss=False) -> float:
-        (ptr, idx), (m, n) = self.csr_idx, self.shape
-        return _core.mu_w_sparse(ptr, idx, self.csr.data, m, n, W, H, beta, nt, want_loss)
+        return _core.mu_w_sparse(self.csr_core, W, H, beta, nt, want_loss)
 
     def mu_h(self, W, H, beta, row_sums_one, nt, want_loss=False) -> float:
-        (ptr, idx), (m, n) = self.csc_idx, self.shape
-        return _core.mu_h_sparse(ptr, idx, self.csc.data, m, n, W, H, beta, row_sums_one, nt,
-                                 want_loss)
+        return _core.mu_h_sparse(self.csc_core, W, H, beta, row_sums_one, nt, want_loss)
 
     def coupled_w(self, W, H, W_bar, lam, beta, nt, want_loss=False) -> float:
-        (ptr, idx), (m, n) = self.csr_idx, self.shape
-        return _core.coupled_w_sparse(ptr, idx, self.csr.data, m, n, W, H, W_bar, lam, beta, nt,
-                                      want_loss)
+        return _core.coupled_w_sparse(self.csr_core, W, H, W_bar, lam, beta, nt, want_loss)
 
     def divergence(self, W, H, beta, nt) -> float:
-        (ptr, idx), (m, n) = self.csr_idx, self.shape
-        return _core.beta_divergence_wh_sparse(ptr, idx, self.csr.data, m, n, W, H, beta, nt)
+        return _core.beta_divergence_wh_sparse(self.csr_core, W, H, beta, nt)
 
     def minvol_w(self, W, H, W_bar, *args) -> dict:
-        (ptr, idx), (m, n) = self.csr_idx, self.shape
-        return _core.minvol_w_sparse(ptr, idx, self.csr.data, m, n, W, H, W_bar, *args)
+        return _core.minvol_w_sparse(self.csr_core, W, H, W_bar, *args)
 
 
 def is_sparse(X: Any) -> bool:

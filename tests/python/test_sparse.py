@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF, beta_divergence
+from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF, _core, beta_divergence
 from deepnmf._data import DenseData, SparseData
 
 
@@ -65,6 +65,57 @@ def test_both_layouts_of_h_give_the_same_bits():
         assert lc == lf
         np.testing.assert_array_equal(out_c, out_f)
     assert s.factor_layout(H).flags.f_contiguous
+
+
+def test_checked_structures_give_the_raw_arrays_bits():
+    """Every sparse kernel takes a structure checked once (_core.compressed, what SparseData
+    holds) or the raw arrays checked on every call: same bits."""
+    X, W, H = problem(12, m=50, n=70, r=6)
+    C = X.tocsc()
+    csr, csc = (_core.compressed(A.indptr, A.indices, A.data, *dims)
+                for A, dims in ((X, X.shape), (C, X.shape[::-1])))
+    raw_r, raw_c = (X.indptr, X.indices, X.data, *X.shape), (C.indptr, C.indices, C.data, *X.shape)
+    assert (csr.outer, csr.inner, csr.nnz) == (50, 70, X.nnz)
+    Hn = H / H.sum(axis=1, keepdims=True)
+    W_bar = np.random.default_rng(3).uniform(0.1, 1, W.shape)
+    for call in [
+        lambda Y, W, H: (_core.mu_w_sparse(*Y[0], W, H, 1.0, 2, True), W),
+        lambda Y, W, H: (_core.mu_h_sparse(*Y[1], W, H, 1.0, False, 2, True), H),
+        lambda Y, W, H: (_core.mu_h_sparse(*Y[1], W, H, 1.0, True, 2, True), H),
+        lambda Y, W, H: (_core.coupled_w_sparse(*Y[0], W, H, W_bar, 0.3, 1.0, 2, True), W),
+        lambda Y, W, H: (_core.beta_divergence_wh_sparse(*Y[0], W, H, 1.0, 2), H),
+        lambda Y, W, H: (_core.minvol_w_sparse(*Y[0], W, H, W_bar, 0.1, 1.0, 1.0, 10.0, 1e-9, 5, 2)["iterations"], W),
+    ]:
+        lc, out_c = call(((csr,), (csc,)), W.copy(), np.asfortranarray(Hn))
+        lr, out_r = call((raw_r, raw_c), W.copy(), np.asfortranarray(Hn))
+        assert lc == lr
+        np.testing.assert_array_equal(out_c, out_r)
+
+
+def test_checked_structure_rejects_what_the_raw_call_rejects():
+    X, W, H = problem(13)
+    bad = X.indices.copy()
+    bad[3] = X.shape[1]
+    with pytest.raises(ValueError, match="index out of range"):
+        _core.compressed(X.indptr, bad, X.data, *X.shape)
+    with pytest.raises(ValueError, match="shapes do not agree"):  # a CSR where mu_h reads a CSC
+        _core.mu_h_sparse(_core.compressed(X.indptr, X.indices, X.data, *X.shape), W,
+                          np.asfortranarray(H), 1.0)
+
+
+def test_sparse_data_holds_index_arrays_of_its_own():
+    """The core reads the structure SparseData checked without checking it again, so the
+    caller's arrays (shared by a canonical CSR input) may change afterwards without effect."""
+    X, W, H = problem(14)
+    data = SparseData(X)
+    assert np.shares_memory(data.csr.indices, X.indices)  # the caller's canonical matrix, no copy
+    W1, H1 = W.copy(), np.asfortranarray(H)
+    expected = data.mu_w(W1, H1, 1.0, 1, True)
+    X.indices[:] = 10**6  # out of range: would read far outside H
+    X.indptr[-1] = 10**6
+    W2 = W.copy()
+    assert data.mu_w(W2, H1, 1.0, 1, True) == expected
+    np.testing.assert_array_equal(W1, W2)
 
 
 def test_h_next_to_sparse_data_must_be_contiguous_and_writeable():
@@ -229,6 +280,17 @@ def test_row_kernels_for_every_tail_length(r, seed, f32, order):
     s.mu_h(W, Hs, 1.0, False, 1)
     d.mu_h(W, Hd, 1.0, False, 1)
     np.testing.assert_allclose(Hs, Hd, rtol=rtol)
+    # the passes that hand whole blocks of Q to the update (sum-to-one H, coupled W)
+    Hn = H / H.sum(axis=1, keepdims=True)
+    Hs, Hd = Hn.copy(order=order), np.ascontiguousarray(Hn)
+    s.mu_h(W, Hs, 1.0, True, 1)
+    d.mu_h(W, Hd, 1.0, True, 1)
+    np.testing.assert_allclose(Hs, Hd, rtol=rtol, atol=1e-6 if f32 else 0)
+    W_bar = np.full_like(W, 0.5)
+    Ws, Wd = W.copy(), W.copy()
+    s.coupled_w(Ws, Hn.copy(order=order), W_bar, 0.3, 1.0, 1)
+    d.coupled_w(Wd, np.ascontiguousarray(Hn), W_bar, 0.3, 1.0, 1)
+    np.testing.assert_allclose(Ws, Wd, rtol=10 * rtol)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
