@@ -14,6 +14,31 @@ from . import _core
 from ._validation import FLOAT_DTYPES
 
 
+ALIGNMENT = 64  # bytes: a cache line, and an AVX-512 vector
+
+
+def aligned(a: Any, dtype: Any, order: str, copy: bool = False) -> np.ndarray:
+    """`a` as an array of `dtype` in `order` ("C" or "F") whose data starts on a 64-byte
+    boundary: `a` itself when it is one already (and not `copy`), else a copy.
+
+    For the estimators' working factors. The sparse passes gather one factor row (r entries)
+    per nonzero; NumPy places data 16 bytes past a line boundary, and every 64-byte load of
+    such rows straddles two cache lines: one KL iteration on `classic` (r = 20) took 2.40 +
+    2.92 ms for its W and H passes, 2.01 + 2.41 ms with the factors aligned."""
+    dtype = np.dtype(dtype)
+    if (not copy and isinstance(a, np.ndarray) and a.dtype == dtype
+            and (a.flags.c_contiguous if order == "C" else a.flags.f_contiguous)
+            and a.ctypes.data % ALIGNMENT == 0):
+        return a
+    src = np.asarray(a)
+    nbytes = src.size * dtype.itemsize
+    buf = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
+    start = -buf.ctypes.data % ALIGNMENT
+    out = buf[start:start + nbytes].view(dtype).reshape(src.shape, order=order)
+    out[...] = src
+    return out
+
+
 class DenseData:
     """A C-contiguous float32/float64 array."""
 
@@ -34,8 +59,13 @@ class DenseData:
 
     def factor_layout(self, H: np.ndarray, copy: bool = False) -> np.ndarray:
         """H (r×n) in the layout the dense kernels read: C order, the data's dtype (a new
-        array when `copy`, else only when H is not in that form)."""
-        return np.array(H, dtype=self.dtype, order="C", copy=True if copy else None)
+        array when `copy`, else only when H is not in that form), 64-byte aligned."""
+        return aligned(H, self.dtype, "C", copy)
+
+    def w_layout(self, W: np.ndarray, copy: bool = False) -> np.ndarray:
+        """W (m×r) in the layout the kernels read: C order, the data's dtype, 64-byte aligned
+        (a new array when `copy`, else only when W is not in that form)."""
+        return aligned(W, self.dtype, "C", copy)
 
     def mu_w(self, W, H, beta, nt, want_loss=False) -> float:
         return _core.mu_w(self.X, W, H, beta, nt, want_loss)
@@ -107,8 +137,12 @@ class SparseData:
         new array when `copy`, else only when H is not in that form). Both passes read H a
         column at a time at the data's column indices; in C order every call would transpose
         H (the kernels take either, but the copy costs more than the pass's own O(nnz·r) work
-        on data like `classic`)."""
-        return np.array(H, dtype=self.dtype, order="F", copy=True if copy else None)
+        on data like `classic`). 64-byte aligned (see `aligned`)."""
+        return aligned(H, self.dtype, "F", copy)
+
+    def w_layout(self, W: np.ndarray, copy: bool = False) -> np.ndarray:
+        """W (m×r) as DenseData.w_layout: C order, 64-byte aligned rows start (see `aligned`)."""
+        return aligned(W, self.dtype, "C", copy)
 
     def mu_w(self, W, H, beta, nt, want_loss=False) -> float:
         return _core.mu_w_sparse(self.csr_core, W, H, beta, nt, want_loss)

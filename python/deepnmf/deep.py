@@ -379,7 +379,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         Y = data
         for H in self.H_:
             H = Y.factor_layout(H)
-            W = self._constant_start(Y.mean(), data.shape[0], H.shape[0], data.dtype)
+            W = Y.w_layout(self._constant_start(Y.mean(), data.shape[0], H.shape[0], data.dtype))
             losses: list[float] = []
             for _ in range(check_positive_int(self.max_iter, "max_iter")):
                 losses.append(Y.mu_w(W, H, self.beta_, nt, True))
@@ -566,6 +566,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             for w in W:
                 w *= scale
         H[0] = data.factor_layout(H[0])  # Fortran order for sparse data, C order at the end
+        W[0] = data.w_layout(W[0])  # 64-byte aligned (no copy if it is)
         L = len(ranks)
 
         def layer(l: int):

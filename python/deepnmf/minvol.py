@@ -236,6 +236,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         if scale != 1.0 and source is not None:  # the scaled data's H1 carries the scale
             H[0] *= scale
         H[0] = data.factor_layout(H[0])  # Fortran order for sparse data, C order at the end
+        W[0] = data.w_layout(W[0])  # 64-byte aligned (no copy if it is)
         continued = isinstance(source, MinVolDeepNMF)
 
         def layer(l: int):

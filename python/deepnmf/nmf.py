@@ -228,6 +228,7 @@ class BetaNMF(EstimatorMixin):
                              "fitted BetaNMF")
 
         H = data.factor_layout(H)  # Fortran order next to sparse data (no copy if it is)
+        W = data.w_layout(W)  # 64-byte aligned rows start (no copy if it is)
         every = check_positive_int(self.loss_every, "loss_every")
         window = max(STAGNATION_WINDOW, every)
         losses: list[float] = []
@@ -318,7 +319,7 @@ class BetaNMF(EstimatorMixin):
         H = data.factor_layout(self.components_)
         nt = resolve_n_threads(self.n_threads)
         avg = np.sqrt(max(data.mean(), np.finfo(data.dtype).eps) / self.n_components_)
-        W = np.full((data.shape[0], self.n_components_), avg, dtype=data.dtype)
+        W = data.w_layout(np.full((data.shape[0], self.n_components_), avg, dtype=data.dtype))
         losses: list[float] = []
         for _ in range(check_positive_int(self.max_iter, "max_iter")):
             losses.append(data.mu_w(W, H, self.beta_, nt, True))
