@@ -13,7 +13,6 @@ import scipy.sparse as sp
 from . import _core
 from ._validation import FLOAT_DTYPES
 
-
 ALIGNMENT = 64  # bytes: a cache line, and an AVX-512 vector
 
 
