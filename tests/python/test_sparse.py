@@ -126,7 +126,7 @@ def test_sparse_data_holds_index_arrays_of_its_own():
 ])
 def test_the_sparse_kernels_get_aligned_factors(make, monkeypatch):
     """The working W1 and H1ᵀ start on a 64-byte boundary (the gathered rows' loads would
-    straddle cache lines otherwise: ~20 % of a sparse iteration); transform's W too."""
+    straddle cache lines otherwise: 16 – 17 % of a sparse iteration); transform's W too."""
     seen = []
     for name in ("mu_w_sparse", "mu_h_sparse", "coupled_w_sparse", "minvol_w_sparse"):
         def record(Y, W, H, *args, _kernel=getattr(_core, name)):
