@@ -119,45 +119,70 @@ void omega_positive(double* y, Index c) {
   for (Index k = 0; k < c; ++k) y[k] = fsc_step(y[k], z[k], lz[k]);
 }
 
-/// ω on one chunk of doubles (c ≤ kChunk). The entries are sorted into three regions, each
-/// gathered into a contiguous buffer and evaluated with only the transcendental functions it
-/// needs (Eigen's packet exp/log, vectorized), then scattered back: y < −7 by the series
-/// (1 exp), −7 ≤ y ≤ 0 by Halley on z e^z = e^y (3 exp), y > 0 by FSC on z + ln z = y (3 log).
+// Each region's list is padded to whole packets with a value of that region, so Eigen's
+// exp/log run on full vectors only: a scalar tail would cost more than the vector body, and
+// Eigen's scalar exp is std::exp, which would make an entry's bits depend on its position.
+constexpr Index kPad = 8;
+constexpr double kFill[3] = {-10.0, -1.0, 1.0};
+void (*const kEvaluate[3])(double*, Index) = {omega_series, omega_negative, omega_positive};
+
+/// Evaluates region `region`'s method on buf[0, count), padding it in place (buf holds at
+/// least kChunk entries).
+void evaluate_region(int region, double* buf, Index count) {
+  const Index padded = (count + kPad - 1) / kPad * kPad;
+  for (Index j = count; j < padded; ++j) buf[j] = kFill[region];
+  kEvaluate[region](buf, padded);
+}
+
+/// ω on one chunk of doubles (c ≤ kChunk). Each entry is evaluated with only the
+/// transcendental functions its region needs (Eigen's packet exp/log, vectorized): y < −7 by
+/// the series (1 exp), −7 ≤ y ≤ 0 by Halley on z e^z = e^y (3 exp), y > 0 by FSC on
+/// z + ln z = y (3 log). A chunk within one region (the common case: the deep KL W-update's
+/// arguments on CBCL lie in [12, 25] at layer 1) is evaluated as it stands; a mixed chunk is
+/// sorted into per-region buffers and scattered back. An entry's result is the same either way.
 void omega_chunk(const double* y, double* out, Index c) {
   constexpr double inf = std::numeric_limits<double>::infinity();
-  alignas(64) double buf[3][kChunk], special_y[kChunk];
+  // One vectorized scan: the count of each region, and of the rare inputs (below −700, ±inf,
+  // NaN), which Eigen's packet exp does not handle (no subnormals) and which are fixed up
+  // exactly at the end.
+  using Int = SameWidthInt<double>;  // integer flags as wide as double: the scan vectorizes
+  Int n0 = 0, n2 = 0, n_special = 0;
+  for (Index k = 0; k < c; ++k) {
+    const double v = y[k];
+    n0 += Int(v < kSeriesRegion);
+    n2 += Int(!(v <= 0.0));  // y > 0 and NaN
+    n_special += Int(!(v >= -700.0)) | Int(!(v < inf));
+  }
+  alignas(64) double buf[3][kChunk];
+  if (n_special == 0 && (n0 == c || n2 == c || n0 + n2 == 0)) {
+    const int region = n0 == c ? 0 : n2 == c ? 2 : 1;
+    std::copy(y, y + c, buf[0]);
+    evaluate_region(region, buf[0], c);
+    std::copy(buf[0], buf[0] + c, out);
+    return;
+  }
+  alignas(64) double special_y[kChunk];
   int16_t idx[3][kChunk], special_k[kChunk];
-  Index n0 = 0, n1 = 0, n2 = 0, n_special = 0;
+  Index m0 = 0, m1 = 0, m2 = 0, n_spec = 0;
   for (Index k = 0; k < c; ++k) {
     // Branch-free sorting with the counts in registers: v is stored into every list and only
     // its own list's count advances (no dependence through memory from one k to the next).
     const double v = y[k];
     const auto kk = static_cast<int16_t>(k);
     const Index r0 = v < kSeriesRegion;
-    const Index r2 = !(v <= 0.0);  // y > 0 and NaN
-    buf[0][n0] = v, idx[0][n0] = kk, n0 += r0;
-    buf[1][n1] = v, idx[1][n1] = kk, n1 += 1 - r0 - r2;
-    buf[2][n2] = v, idx[2][n2] = kk, n2 += r2;
-    // rare inputs, fixed up exactly at the end: Eigen's packet exp produces no subnormals,
-    // and ±inf / NaN pass through
-    special_y[n_special] = v, special_k[n_special] = kk;
-    n_special += 1 - (Index(v >= -700.0) & Index(v < inf));
+    const Index r2 = !(v <= 0.0);
+    buf[0][m0] = v, idx[0][m0] = kk, m0 += r0;
+    buf[1][m1] = v, idx[1][m1] = kk, m1 += 1 - r0 - r2;
+    buf[2][m2] = v, idx[2][m2] = kk, m2 += r2;
+    special_y[n_spec] = v, special_k[n_spec] = kk;
+    n_spec += 1 - (Index(v >= -700.0) & Index(v < inf));
   }
-  const Index count[3] = {n0, n1, n2};
-  // Each list is padded to whole packets with a value of its region, so Eigen's exp/log run
-  // on full vectors only (a scalar tail per list would cost more than the vector body).
-  constexpr Index kPad = 8;
-  constexpr double kFill[3] = {-10.0, -1.0, 1.0};
-  void (*const evaluate[3])(double*, Index) = {omega_series, omega_negative, omega_positive};
-  for (int region = 0; region < 3; ++region) {
-    if (count[region] == 0) continue;
-    const Index padded = (count[region] + kPad - 1) / kPad * kPad;
-    for (Index j = count[region]; j < padded; ++j) buf[region][j] = kFill[region];
-    evaluate[region](buf[region], padded);
-  }
+  const Index count[3] = {m0, m1, m2};
+  for (int region = 0; region < 3; ++region)
+    if (count[region] > 0) evaluate_region(region, buf[region], count[region]);
   for (int region = 0; region < 3; ++region)  // y may alias out: y is not read from here on
     for (Index j = 0; j < count[region]; ++j) out[idx[region][j]] = buf[region][j];
-  for (Index j = 0; j < n_special; ++j) {
+  for (Index j = 0; j < n_spec; ++j) {
     const double v = special_y[j];
     out[special_k[j]] = v < -700.0 ? std::exp(v) : v;  // −inf → 0; +inf, NaN → themselves
   }

@@ -95,3 +95,28 @@ def test_float32_and_shapes():
 def test_lambertw_rejects_negative():
     with pytest.raises(ValueError, match=">= 0"):
         special.lambertw([-0.1])
+
+
+def test_an_entry_does_not_depend_on_its_neighbours():
+    # A chunk within one region is evaluated as it stands, a mixed one sorted by region: the
+    # same method per entry either way, so the same bits. Sorted, the sweep's entries come in
+    # chunks of one region; shuffled, in mixed chunks; one at a time, in chunks of one.
+    y = np.sort(np.concatenate([sweep(), np.random.default_rng(2).uniform(-12, 12, 3000)]))
+    shuffled = np.random.default_rng(3).permutation(len(y))
+    in_order = special.wright_omega(y)
+    mixed = np.empty_like(y)
+    mixed[shuffled] = special.wright_omega(y[shuffled])
+    alone = np.array([special.wright_omega(v) for v in y[::7]])
+    np.testing.assert_array_equal(in_order.view(np.int64), mixed.view(np.int64))
+    np.testing.assert_array_equal(in_order[::7].view(np.int64), alone.view(np.int64))
+
+
+def test_wright_omega_within_4_ulp_in_chunks_of_one_region():
+    # sorted arguments: every 256-entry chunk lies in one region (the path without sorting)
+    rng = np.random.default_rng(4)
+    y = np.sort(np.concatenate([rng.uniform(-60, -7, 600), rng.uniform(-7, 0, 600),
+                                rng.uniform(0, 60, 600), np.linspace(-7.0, 0.0, 300)]))
+    got = special.wright_omega(y)
+    ref = np.array([wright_omega_ref(v, mpmath) for v in y])
+    err = ulp_error(got, ref)
+    assert np.max(err) <= 4, f"worst {np.max(err)} ulp at y = {y[np.argmax(err)]!r}"
