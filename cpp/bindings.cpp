@@ -104,7 +104,7 @@ void register_multiplier_t(py::module_& m) {
       },
       "Ht"_a.noconvert(), "Qt"_a.noconvert(), "n_threads"_a = 1,
       "In place, the beta = 1 sum-to-one update of H given as Ht = H.T (n x r, C order) with "
-      "Qt = Q.T: column k of Ht becomes solve_row_multiplier's row k, 8 rows per sweep.");
+      "Qt = Q.T: column k of Ht becomes solve_row_multiplier's row k, up to 32 rows per sweep.");
 }
 
 template <class T>

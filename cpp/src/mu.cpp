@@ -93,13 +93,13 @@ double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> 
     return h_pass_sparse<T, I>(Ycsc, W, Htc, n_threads, want_loss, sink);
   };
   if (!row_sums_one) return pass(KlMuInPlace<T>{Ht});
-  // rows of H summing to one are columns of Hᵀ: gather Qᵀ (P is constant along each row for
-  // KL and cancels) and solve on Hᵀ in place
-  Mat<T> Qt(Ht.rows(), Ht.cols());
-  const double loss = pass([&](Index j0, Index nb, const Mat<T>&, const Mat<T>& Qb) {
-    Qt.middleRows(j0, nb) = Qb;
+  // rows of H summing to one are columns of Hᵀ: gather the products h̃ ⊙ Q as the Q blocks
+  // come (P is constant along each row for KL and cancels), then solve on Hᵀ in place
+  Mat<double> A(Ht.rows(), kl_products_stride(Ht.cols()));
+  const double loss = pass([&](Index j0, Index, const Mat<T>&, const Mat<T>& Qb) {
+    kl_products_into<T>(Htc, Qb, j0, A);
   });
-  rowsum_update_kl_transposed<T>(Ht, Qt, n_threads);
+  rowsum_update_kl_products<T>(Ht, A, n_threads);
   return loss;
 }
 

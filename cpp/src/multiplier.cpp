@@ -105,34 +105,29 @@ constexpr int padded_lanes(int w) { return w <= 1 ? 1 : w <= 2 ? 2 : w <= 4 ? 4 
 /// after at most n + 1 rounds, when it stops growing. c a_j at that c sum to one exactly, so
 /// the result needs no rescaling: |Σh − 1| is the rounding of the sums alone.
 ///
-/// Solves W rows of n entries at once: h̃, Q and the result out (which may be h̃'s own
-/// storage: every entry is read before it is written). The rows sit side by side in every
-/// sweep, so the sweeps vectorize across rows while each row's sums still run in entry order:
-/// a row's result does not depend on W.
-/// A row with nothing to scale (Q h̃ = 0 on the whole row, where every feasible h has the same
-/// majorizer) takes a = h̃ instead: the projection of h̃ onto the floored simplex, or of the
-/// uniform row where h̃ is 0 too. Returns each row's c, 0 for those rows.
-template <class T, int W>
-std::array<double, W> solve_rows_kl(Index n, RowsView<const T> ht, RowsView<const T> q,
-                                    RowsView<T> out) {
-  constexpr int L = padded_lanes(W);
-  const double eps = floor_eps<T>();
-  std::unique_ptr<double[]> a(new double[static_cast<size_t>(n) * L]());  // lanes ≥ W stay 0
-  std::array<double, L> s{}, e{}, c, k;
-  for (Index j = 0; j < n; ++j)
-    for (int l = 0; l < W; ++l) {
-      a[j * L + l] = double(ht(j, l)) * double(q(j, l));
-      kahan_add(s[l], e[l], a[j * L + l]);
-    }
-  std::array<bool, W> degenerate{};
-  // The rounds for the rows in `todo`, from the first round's sums s (k = 0, c = ∞).
-  auto fixed_point = [&](std::array<bool, W> todo) {
-    std::array<double, W> k_before;
+/// Solves the first w of L lanes held side by side in a (entry j of lane l at a[j·stride + l],
+/// lanes ≥ w zero), so the sweeps vectorize across lanes while each lane's sums still run in
+/// entry order: a lane's result depends neither on the other lanes nor on how rows are grouped
+/// into lanes. A lane with nothing to scale (a = 0 on the whole row, where every feasible h has
+/// the same majorizer) is refilled by refill(pass, redo) — a = h̃ (pass 0: the projection of
+/// h̃ onto the floored simplex), then a = 1 (pass 1: of the uniform row, where h̃ is 0 too) —
+/// and solved again. Returns each lane's c (0 for lanes with nothing to scale) and the scale
+/// that gives h from the final a.
+template <int L, class Refill>
+std::pair<std::array<double, L>, std::array<double, L>> kl_lane_scales(double* a, Index stride,
+                                                                       Index n, int w,
+                                                                       double eps,
+                                                                       Refill&& refill) {
+  std::array<double, L> s{}, c, k;
+  std::array<bool, L> degenerate{};
+  // The rounds for the lanes in `todo`, from c = ∞ (the first sweep: the plain sums, k = 0).
+  auto fixed_point = [&](std::array<bool, L> todo) {
+    std::array<double, L> k_before{};
     c.fill(kInf);  // c·0 = NaN never compares below ε
-    k.fill(0.0);
+    floored_count_and_sum<L>(a, stride, n, c.data(), eps, k.data(), s.data());
     for (bool any = true; any;) {
       any = false;
-      for (int l = 0; l < W; ++l) {
+      for (int l = 0; l < w; ++l) {
         if (!todo[l]) continue;
         const double rest = 1.0 - k[l] * eps;
         if (c[l] != kInf && k[l] == k_before[l]) {  // the floored set stopped growing
@@ -146,37 +141,50 @@ std::array<double, W> solve_rows_kl(Index n, RowsView<const T> ht, RowsView<cons
           any = true;
         }
       }
-      if (any) floored_count_and_sum<L>(a.get(), n, c.data(), eps, k.data(), s.data());
+      if (any) floored_count_and_sum<L>(a, stride, n, c.data(), eps, k.data(), s.data());
     }
   };
-  std::array<bool, W> all;
-  all.fill(true);
-  fixed_point(all);
-  std::array<double, W> c_row;
-  for (int l = 0; l < W; ++l) c_row[l] = degenerate[l] ? 0.0 : c[l];
-  std::array<double, W> c_out = c_row;
-  for (int pass = 0; pass < 2; ++pass) {  // rows with nothing to scale: a = h̃, then a = 1
-    const std::array<bool, W> redo = degenerate;
-    bool any = false;
-    for (int l = 0; l < W; ++l) any = any || redo[l];
-    if (!any) break;
-    s.fill(0.0);
-    e.fill(0.0);
-    for (Index j = 0; j < n; ++j)
-      for (int l = 0; l < W; ++l)
-        if (redo[l]) {
-          a[j * L + l] = pass == 0 ? double(ht(j, l)) : 1.0;
-          kahan_add(s[l], e[l], a[j * L + l]);
-        }
+  std::array<bool, L> lanes{};
+  for (int l = 0; l < w; ++l) lanes[l] = true;
+  fixed_point(lanes);
+  std::array<double, L> c_row{};
+  for (int l = 0; l < w; ++l) c_row[l] = degenerate[l] ? 0.0 : c[l];
+  std::array<double, L> c_out = c_row;
+  for (int pass = 0; pass < 2; ++pass) {  // lanes with nothing to scale: a = h̃, then a = 1
+    const std::array<bool, L> redo = degenerate;
+    if (std::none_of(redo.begin(), redo.end(), [](bool b) { return b; })) break;
+    refill(pass, redo);
     degenerate.fill(false);
     fixed_point(redo);
-    for (int l = 0; l < W; ++l)  // still nothing to scale after a = 1: n ε ≥ 1, h = ε
+    for (int l = 0; l < w; ++l)  // still nothing to scale after a = 1: n ε ≥ 1, h = ε
       if (redo[l]) c_out[l] = degenerate[l] ? 0.0 : c[l];
   }
+  return {c_row, c_out};
+}
+
+/// kl_lane_scales for W rows given as views (h̃, Q and the result out, which may be h̃'s own
+/// storage: every entry is read before it is written), through a buffer of their products.
+/// Returns each row's c, 0 for rows with nothing to scale.
+template <class T, int W>
+std::array<double, W> solve_rows_kl(Index n, RowsView<const T> ht, RowsView<const T> q,
+                                    RowsView<T> out) {
+  constexpr int L = padded_lanes(W);
+  const double eps = floor_eps<T>();
+  std::unique_ptr<double[]> a(new double[static_cast<size_t>(n) * L]());  // lanes ≥ W stay 0
+  for (Index j = 0; j < n; ++j)
+    for (int l = 0; l < W; ++l) a[j * L + l] = double(ht(j, l)) * double(q(j, l));
+  auto refill = [&](int pass, const std::array<bool, L>& redo) {
+    for (Index j = 0; j < n; ++j)
+      for (int l = 0; l < W; ++l)
+        if (redo[l]) a[j * L + l] = pass == 0 ? double(ht(j, l)) : 1.0;
+  };
+  const auto [c_row, c_out] = kl_lane_scales<L>(a.get(), L, n, W, eps, refill);
   for (Index j = 0; j < n; ++j)
     for (int l = 0; l < W; ++l)  // an entry with c a < ε is the floor itself
       out(j, l) = std::max<T>(T(eps), T(c_out[l] * a[j * L + l]));
-  return c_row;
+  std::array<double, W> c;
+  std::copy(c_row.begin(), c_row.begin() + W, c.begin());
+  return c;
 }
 
 /// One row of solve_rows_kl; returns μ = P − 1/c (0 when there is nothing to scale).
@@ -351,17 +359,70 @@ void rowsum_update(MatRef<T> H, const Mat<T>& P, const Mat<T>& Q, const Beta& b,
 }
 
 template <class T>
+void rowsum_update_kl_products(MatRef<T> Ht, Mat<double>& A, int n_threads) {
+  const Index n = Ht.rows(), r = Ht.cols(), stride = A.cols();
+  require(A.rows() == n && stride >= r && stride % kProductLanes == 0,
+          "rowsum_update: the products buffer does not fit H");
+  const double eps = floor_eps<T>();
+  // Lane blocks of up to 32 rows of H: each block's sweeps read whole cache lines of A and
+  // keep their sums in registers; blocks run in parallel (a lane's result does not depend on
+  // its block, so neither does it on the thread count).
+  constexpr Index kBlockLanes = 32;
+  const Blocking blocks(r, kBlockLanes);
+  std::vector<double> scale(static_cast<size_t>(r));
+  parallel_for(blocks.count, n_threads, [&](Index b) {
+    const Index l0 = blocks.begin(b);
+    const int w = static_cast<int>(blocks.length(b));
+    double* a = A.data() + l0;
+    with_width<kBlockLanes / kProductLanes>((w + kProductLanes - 1) / kProductLanes, [&](auto v) {
+      constexpr int L = kProductLanes * decltype(v)::value;
+      auto refill = [&](int pass, const std::array<bool, L>& redo) {
+        for (Index j = 0; j < n; ++j)
+          for (int l = 0; l < w; ++l)
+            if (redo[l]) a[j * stride + l] = pass == 0 ? double(Ht(j, l0 + l)) : 1.0;
+      };
+      const auto c_out = kl_lane_scales<L>(a, stride, n, w, eps, refill).second;
+      std::copy(c_out.begin(), c_out.begin() + w, scale.begin() + l0);
+    });
+  });
+  // h = max(c a, ε), by blocks of entries: every row of Ht is written whole by one thread
+  const Blocking entries(n, 1024);
+  parallel_for(entries.count, n_threads, [&](Index b) {
+    for (Index j = entries.begin(b), j1 = j + entries.length(b); j < j1; ++j) {
+      T* h = row_ptr(Ht, j);
+      const double* a = A.data() + j * stride;
+      for (Index l = 0; l < r; ++l) h[l] = std::max<T>(T(eps), T(scale[l] * a[l]));
+    }
+  });
+}
+
+template <class T>
+void kl_products_into(const CMatRef<T>& Ht, const CMatRef<T>& Qt, Index j0, Mat<double>& A) {
+  const Index r = Ht.cols(), stride = A.cols();
+  for (Index i = 0; i < Qt.rows(); ++i) {
+    const T* h = row_ptr(Ht, j0 + i);
+    const T* q = row_ptr(Qt, i);
+    double* a = A.data() + (j0 + i) * stride;
+    for (Index l = 0; l < r; ++l) a[l] = double(h[l]) * double(q[l]);
+    for (Index l = r; l < stride; ++l) a[l] = 0.0;
+  }
+}
+
+template <class T>
 void rowsum_update_kl_transposed(MatRef<T> Ht, const Mat<T>& Qt, int n_threads) {
   const Index n = Ht.rows(), r = Ht.cols();
   require(Qt.rows() == n && Qt.cols() == r, "rowsum_update: Q and H differ in shape");
-  const Blocking groups(r, 8);
-  parallel_for(groups.count, n_threads, [&](Index g) {
-    const Index k0 = groups.begin(g);  // rows k0.. of H: columns of Ht, updated in place
-    const Index hs = Ht.outerStride();
-    solve_rows_kl_lanes<T>(groups.length(g), n, {Ht.data() + k0, hs, 1},
-                           {Qt.data() + k0, Qt.outerStride(), 1}, {Ht.data() + k0, hs, 1});
-  });
+  Mat<double> A(n, kl_products_stride(r));
+  kl_products_into<T>(Ht, Qt, 0, A);
+  rowsum_update_kl_products<T>(Ht, A, n_threads);
 }
+
+#define DEEPNMF_INSTANTIATE_PRODUCTS(T)                                                        \
+  template void rowsum_update_kl_products<T>(MatRef<T>, Mat<double>&, int);                   \
+  template void kl_products_into<T>(const CMatRef<T>&, const CMatRef<T>&, Index, Mat<double>&);
+DEEPNMF_INSTANTIATE_PRODUCTS(float)
+DEEPNMF_INSTANTIATE_PRODUCTS(double)
+#undef DEEPNMF_INSTANTIATE_PRODUCTS
 
 template void rowsum_update_kl_transposed<float>(MatRef<float>, const Mat<float>&, int);
 template void rowsum_update_kl_transposed<double>(MatRef<double>, const Mat<double>&, int);

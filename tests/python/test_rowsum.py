@@ -253,11 +253,11 @@ def test_long_row_sums_to_one_to_an_ulp_for_every_beta(rng, beta):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("r", [1, 3, 8, 13, 20])
+@pytest.mark.parametrize("r", [1, 3, 8, 13, 20, 37, 70])
 def test_kl_rows_side_by_side_equal_rows_one_by_one(rng, dtype, r):
-    """The sparse passes' solve takes H as Hᵀ and sweeps 8 rows at once in vector registers
-    (padded to a power of two): each row's result is the one-row solve's, bit for bit, and
-    does not depend on the thread count."""
+    """The sparse passes' solve takes H as Hᵀ and sweeps up to 32 rows at once in vector
+    registers (padded to a multiple of 8; more rows go in several blocks): each row's result
+    is the one-row solve's, bit for bit, and does not depend on the thread count."""
     n = 3001
     Ht = np.where(rng.uniform(size=(n, r)) < 0.5, 1e-20, rng.uniform(size=(n, r))).astype(dtype)
     Qt = rng.uniform(0, 3, (n, r)).astype(dtype)

@@ -31,12 +31,12 @@ inline void kahan_add(V& s, V& e, V v) {
   s = t;
 }
 
-/// For l < L (a power of two): k[l] = #{j : c[l]·a[j·L + l] < ε} and s[l] = Σ of the other
-/// a[j·L + l], in order of j, compensated. c[l] = ∞ with a = 0 gives NaN, which counts as above
-/// the floor.
+/// For l < L (a multiple of 8, or a power of two): k[l] = #{j : c[l]·a[j·stride + l] < ε} and
+/// s[l] = Σ of the other a[j·stride + l], in order of j, compensated (stride ≥ L). c[l] = ∞
+/// floors nothing (∞·a is ∞, or NaN for a = 0): s is then the plain compensated sum.
 template <int L>
-void floored_count_and_sum(const double* a, Index n, const double* c, double eps, double* k,
-                           double* s) {
+void floored_count_and_sum(const double* a, Index stride, Index n, const double* c, double eps,
+                           double* k, double* s) {
 #if defined(__GNUC__)
   constexpr int per_vector = kSweepBytes / 8;
   if constexpr (L % per_vector == 0) {
@@ -51,7 +51,7 @@ void floored_count_and_sum(const double* a, Index n, const double* c, double eps
     for (Index j = 0; j < n; ++j)
       for (int u = 0; u < V; ++u) {
         Vd v;
-        std::memcpy(&v, a + j * L + u * per_vector, sizeof v);
+        std::memcpy(&v, a + j * stride + u * per_vector, sizeof v);
         const Vi floored = cv[u] * v < eps_v;  // all ones where floored
         kv[u] += (Vd)(one_bits & floored);     // 1.0 or +0.0
         kahan_add(sv[u], ev[u], (Vd)((Vi)v & ~floored));  // v or +0.0
@@ -65,7 +65,7 @@ void floored_count_and_sum(const double* a, Index n, const double* c, double eps
   for (int l = 0; l < L; ++l) k[l] = s[l] = e[l] = 0.0;
   for (Index j = 0; j < n; ++j)
     for (int l = 0; l < L; ++l) {
-      const double v = a[j * L + l];
+      const double v = a[j * stride + l];
       const bool floored = c[l] * v < eps;
       k[l] += floored ? 1.0 : 0.0;
       kahan_add(s[l], e[l], floored ? 0.0 : v);

@@ -19,10 +19,25 @@ void rowsum_update(MatRef<T> H, const Mat<T>& P, const Mat<T>& Q, const Beta& be
 
 /// β = 1 with H given as Ht = Hᵀ (n×r, the sparse passes' layout) and Q as Qt = Qᵀ: column k
 /// of Ht gets exactly rowsum_update's row k (same closed form, same sums in the same order),
-/// computed in sweeps over the rows of Ht, 8 columns per task — no transposed copies, and P
-/// (constant along each row of H for KL) is not needed.
+/// computed in sweeps over the rows of Ht, up to 32 columns at once — no transposed copies,
+/// and P (constant along each row of H for KL) is not needed.
 template <class T>
 void rowsum_update_kl_transposed(MatRef<T> Ht, const Mat<T>& Qt, int n_threads);
+
+/// The same update from the products a = h̃ ⊙ q instead of Q: A is n × kl_products_stride(r)
+/// in double, row j holding a_kj for k < r and zeros after, so that 8 rows of H fill a cache
+/// line. The sparse H pass writes A block by block (kl_products_into) as its Q blocks come,
+/// instead of gathering Qᵀ. A is overwritten (rows with nothing to scale are refilled).
+inline constexpr Index kProductLanes = 8;
+inline Index kl_products_stride(Index r) {
+  return (r + kProductLanes - 1) / kProductLanes * kProductLanes;
+}
+template <class T>
+void rowsum_update_kl_products(MatRef<T> Ht, Mat<double>& A, int n_threads);
+
+/// Rows j0 … j0 + Qt.rows() − 1 of A from Ht's rows there and the Q block Qt.
+template <class T>
+void kl_products_into(const CMatRef<T>& Ht, const CMatRef<T>& Qt, Index j0, Mat<double>& A);
 
 /// One row (exposed for tests): writes h (may not alias h_tilde) and returns μ.
 template <class T>
