@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <limits>
 
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+#include <immintrin.h>
+#endif
+
 namespace deepnmf {
 namespace {
 
@@ -134,6 +138,70 @@ void evaluate_region(int region, double* buf, Index count) {
   kEvaluate[region](buf, padded);
 }
 
+/// Where a mixed chunk's entries went: per region the positions k of its entries (its values
+/// are in the caller's buffers), and the rare inputs (below −700, ±inf, NaN) with their values.
+/// The lists are a vector longer than a chunk: a masked store of 8 lanes at a list's end stays
+/// inside the array (and inside what a sanitizer checks).
+constexpr Index kListLength = kChunk + 8;
+struct RegionLists {
+  Index count[3] = {0, 0, 0}, n_special = 0;
+  std::int32_t idx[3][kListLength], special_k[kListLength];
+  alignas(64) double special_y[kListLength];
+};
+
+/// Sorts y[0, c) by region into buf[region] (y < −7, −7 ≤ y ≤ 0, y > 0 or NaN), keeping the
+/// order within each region, and collects the rare inputs.
+void sort_into_regions(const double* y, Index c, double (*buf)[kListLength], RegionLists& out) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  Index k = 0, m0 = 0, m1 = 0, m2 = 0, n_spec = 0;
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+  // 8 entries per step: each region's entries and their positions are packed by a register
+  // compress (the compress-to-memory form is slow on Zen 4) and stored under the mask of the
+  // packed lanes, so nothing is written past a list's end; its count advances by the mask's
+  // population.
+  const __m512d series = _mm512_set1_pd(kSeriesRegion), zero = _mm512_setzero_pd();
+  const __m512d low = _mm512_set1_pd(-700.0), inf_v = _mm512_set1_pd(inf);
+  const __m256i step = _mm256_set1_epi32(8);
+  __m256i pos = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  auto append = [](double* vals, std::int32_t* ks, Index& n, __mmask8 m, __m512d v, __m256i p) {
+    const Index add = __builtin_popcount(static_cast<unsigned>(m));
+    const __mmask8 first = static_cast<__mmask8>((1u << add) - 1u);
+    _mm512_mask_storeu_pd(vals + n, first, _mm512_maskz_compress_pd(m, v));
+    _mm256_mask_storeu_epi32(ks + n, first, _mm256_maskz_compress_epi32(m, p));
+    n += add;
+  };
+  for (; k < c; k += 8, pos = _mm256_add_epi32(pos, step)) {
+    const __mmask8 valid = static_cast<__mmask8>(c - k >= 8 ? 0xFFu : (1u << (c - k)) - 1u);
+    const __m512d v = _mm512_maskz_loadu_pd(valid, y + k);
+    const __mmask8 r0 = _mm512_mask_cmp_pd_mask(valid, v, series, _CMP_LT_OQ);
+    const __mmask8 r2 = _mm512_mask_cmp_pd_mask(valid, v, zero, _CMP_NLE_UQ);  // > 0, NaN
+    const __mmask8 r1 = static_cast<__mmask8>(valid & ~(r0 | r2));
+    const __mmask8 ok = static_cast<__mmask8>(_mm512_cmp_pd_mask(v, low, _CMP_GE_OQ) &
+                                              _mm512_cmp_pd_mask(v, inf_v, _CMP_LT_OQ));
+    const __mmask8 special = static_cast<__mmask8>(valid & ~ok);
+    append(buf[0], out.idx[0], m0, r0, v, pos);
+    append(buf[1], out.idx[1], m1, r1, v, pos);
+    append(buf[2], out.idx[2], m2, r2, v, pos);
+    if (special) append(out.special_y, out.special_k, n_spec, special, v, pos);
+  }
+#else
+  for (; k < c; ++k) {
+    // Branch-free sorting with the counts in registers: v is stored into every list and only
+    // its own list's count advances (no dependence through memory from one k to the next).
+    const double v = y[k];
+    const auto kk = static_cast<std::int32_t>(k);
+    const Index r0 = v < kSeriesRegion;
+    const Index r2 = !(v <= 0.0);
+    buf[0][m0] = v, out.idx[0][m0] = kk, m0 += r0;
+    buf[1][m1] = v, out.idx[1][m1] = kk, m1 += 1 - r0 - r2;
+    buf[2][m2] = v, out.idx[2][m2] = kk, m2 += r2;
+    out.special_y[n_spec] = v, out.special_k[n_spec] = kk;
+    n_spec += 1 - (Index(v >= -700.0) & Index(v < inf));
+  }
+#endif
+  out.count[0] = m0, out.count[1] = m1, out.count[2] = m2, out.n_special = n_spec;
+}
+
 /// ω on one chunk of doubles (c ≤ kChunk). Each entry is evaluated with only the
 /// transcendental functions its region needs (Eigen's packet exp/log, vectorized): y < −7 by
 /// the series (1 exp), −7 ≤ y ≤ 0 by Halley on z e^z = e^y (3 exp), y > 0 by FSC on
@@ -153,7 +221,7 @@ void omega_chunk(const double* y, double* out, Index c) {
     n2 += Int(!(v <= 0.0));  // y > 0 and NaN
     n_special += Int(!(v >= -700.0)) | Int(!(v < inf));
   }
-  alignas(64) double buf[3][kChunk];
+  alignas(64) double buf[3][kListLength];
   if (n_special == 0 && (n0 == c || n2 == c || n0 + n2 == 0)) {
     const int region = n0 == c ? 0 : n2 == c ? 2 : 1;
     std::copy(y, y + c, buf[0]);
@@ -161,30 +229,15 @@ void omega_chunk(const double* y, double* out, Index c) {
     std::copy(buf[0], buf[0] + c, out);
     return;
   }
-  alignas(64) double special_y[kChunk];
-  int16_t idx[3][kChunk], special_k[kChunk];
-  Index m0 = 0, m1 = 0, m2 = 0, n_spec = 0;
-  for (Index k = 0; k < c; ++k) {
-    // Branch-free sorting with the counts in registers: v is stored into every list and only
-    // its own list's count advances (no dependence through memory from one k to the next).
-    const double v = y[k];
-    const auto kk = static_cast<int16_t>(k);
-    const Index r0 = v < kSeriesRegion;
-    const Index r2 = !(v <= 0.0);
-    buf[0][m0] = v, idx[0][m0] = kk, m0 += r0;
-    buf[1][m1] = v, idx[1][m1] = kk, m1 += 1 - r0 - r2;
-    buf[2][m2] = v, idx[2][m2] = kk, m2 += r2;
-    special_y[n_spec] = v, special_k[n_spec] = kk;
-    n_spec += 1 - (Index(v >= -700.0) & Index(v < inf));
-  }
-  const Index count[3] = {m0, m1, m2};
+  RegionLists lists;
+  sort_into_regions(y, c, buf, lists);
   for (int region = 0; region < 3; ++region)
-    if (count[region] > 0) evaluate_region(region, buf[region], count[region]);
+    if (lists.count[region] > 0) evaluate_region(region, buf[region], lists.count[region]);
   for (int region = 0; region < 3; ++region)  // y may alias out: y is not read from here on
-    for (Index j = 0; j < count[region]; ++j) out[idx[region][j]] = buf[region][j];
-  for (Index j = 0; j < n_spec; ++j) {
-    const double v = special_y[j];
-    out[special_k[j]] = v < -700.0 ? std::exp(v) : v;  // −inf → 0; +inf, NaN → themselves
+    for (Index j = 0; j < lists.count[region]; ++j) out[lists.idx[region][j]] = buf[region][j];
+  for (Index j = 0; j < lists.n_special; ++j) {  // −inf → 0; +inf, NaN → themselves
+    const double v = lists.special_y[j];
+    out[lists.special_k[j]] = v < -700.0 ? std::exp(v) : v;
   }
 }
 
@@ -200,9 +253,9 @@ inline double w0_newton(double x, double w) {
 }  // namespace
 
 double wright_omega_scalar(double y) {
-  double out;
-  omega_chunk(&y, &out, 1);
-  return out;
+  alignas(64) double buf[8] = {y};  // a whole vector: the sort may load 8 lanes (masked)
+  omega_chunk(buf, buf, 1);
+  return buf[0];
 }
 
 template <class T>
