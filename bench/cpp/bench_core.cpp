@@ -230,6 +230,35 @@ BENCHMARK(BM_SparseKlH)
     ->Args({20, 1, 0})->Args({20, 1, 1})->Args({20, 2, 0})->Args({20, 2, 1})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
+/// The W update of deep KL-NMF's first layer on the `classic`-like matrix: plain MU (arg 2 =
+/// 0) or coupled to W̄ = W2 H2 with λ2/λ1 = 5.7, the ratio of weights='auto' for ranks [20, 10]
+/// on `classic` (arg 2 = 1); rank r = arg 0, n_threads = arg 1. H has rows summing to one.
+void BM_SparseKlW(benchmark::State& st) {
+  static const ClassicLike X;
+  const Index r = st.range(0);
+  const int threads = static_cast<int>(st.range(1));
+  const bool coupled = st.range(2) != 0;
+  const auto csr = X.csr();
+  Mat<double> Ht = uniform<double>(X.n, r, 0.05, 0.5, 3);
+  Ht.array().rowwise() /= Ht.colwise().sum().array();
+  const Mat<double> W0 = uniform<double>(X.m, r, 0.05, 0.5, 2);
+  const Mat<double> W2 = uniform<double>(X.m, r / 2, 0.05, 0.5, 4);
+  Mat<double> H2 = uniform<double>(r / 2, r, 0.05, 0.5, 5);
+  H2.array().colwise() /= H2.rowwise().sum().array();
+  Mat<double> W_bar = W2 * H2, W = W0;
+  for (auto _ : st) {
+    st.PauseTiming();
+    W = W0;
+    st.ResumeTiming();
+    if (coupled) coupled_w_sparse<double, int>(csr, W, Ht, W_bar, 5.7, 1.0, threads, false);
+    else mu_w_sparse<double, int>(csr, W, Ht, 1.0, threads, false);
+    benchmark::DoNotOptimize(W.data());
+  }
+}
+BENCHMARK(BM_SparseKlW)
+    ->Args({20, 1, 0})->Args({20, 1, 1})->Args({20, 2, 0})->Args({20, 2, 1})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -42,16 +42,19 @@ inline double omega_initial_positive(double y, double ly) {  // y > 0, ly = ln m
 }
 
 /// One Fritsch–Shafer–Crowley step for z + ln z = y (fourth order): with r = y − z − ln z and
-/// q = r/(1+z), z ← z (1 + q (1 + 2q/3 − q/(2(1+z))) / (1 + 2q/3 − q/(1+z))). Written in q,
-/// the ratio's numerator and denominator multiplied by 1+z (two divisions), so nothing
-/// overflows for z near the largest double.
+/// q = r/(1+z), z ← z (1 + q (1 + 2q/3 − q/(2(1+z))) / (1 + 2q/3 − q/(1+z))). With
+/// a = (1 + 2q/3)(1+z) = (1+z) + 2r/3, the correction q·ratio is r (a(1+z) − r/2) /
+/// ((1+z)(a(1+z) − r)): one division. It is homogeneous of degree 0 in r, 1+z and a, so
+/// where 1+z > 2^300 (the product would overflow near z ~ 1e103) all three are scaled by
+/// 2^−600 first (exact; a correction that underflows there is below z's ulp anyway).
 inline double fsc_step(double y, double z, double lz) {
-  const double r = y - z - lz;
-  const double opz = 1.0 + z;
-  const double q = r / opz;
-  const double a_opz = (1.0 + (2.0 / 3.0) * q) * opz;
-  const double ratio = (a_opz - 0.5 * q) / (a_opz - q);
-  return z + z * (q * ratio);  // z (1 + q·ratio), without rounding 1 + q·ratio to 1 ulp of 1
+  const double r0 = y - z - lz;
+  const double opz0 = 1.0 + z;
+  const double scale = opz0 > 0x1p300 ? 0x1p-600 : 1.0;
+  const double r = r0 * scale, opz = opz0 * scale;
+  const double a_opz = (opz + (2.0 / 3.0) * r) * opz;
+  const double correction = r * (a_opz - 0.5 * r) / (opz * (a_opz - r));
+  return z + z * correction;  // z (1 + q·ratio), without rounding 1 + q·ratio to 1 ulp of 1
 }
 
 /// One Halley step on f(z) = z e^z − x (third order), for y ≤ 0 where x = e^y is accurate:
