@@ -1,7 +1,8 @@
 """Cost of the sum-to-one H update (spec §3) for every β: `updates.mu_h(row_sums_one=True)`
 against the plain MU update on the same factors, the two interleaved round by round, and
 the extra time (medians) with its ratio. β = 1 and 3/2 solve each entry in closed form;
-1 < β < 2 otherwise solves each entry by Newton inside the row's Newton on μ.
+1 < β < 2 otherwise solves each entry by Newton inside the row's Newton on μ (all the
+row's entries in lockstep sweeps).
 
     python bench/python/bench_rowsum.py [--shape 300 1000] [--rank 30] [--threads 1] [--repeats 15]
 """

@@ -1,10 +1,13 @@
 #include "deepnmf/multiplier.hpp"
 
+#include <Eigen/Core>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -65,6 +68,98 @@ std::pair<double, double> entry_t(double p, double q, double mu, const Beta& b, 
   // derivative only steers the row's Newton steps on μ
   return {t, t / root.slope};
 }
+
+/// t_j(μ) and dt_j/dμ for every entry of a row, each solve starting from the entry's last
+/// solution (the row's solve on μ moves μ a little at a time). For 1 < β < 2 without closed
+/// form (β ≠ 3/2) the entries with Q > 0 are solved in lockstep: Newton in u = ln t on
+/// P e^((β−1)u) − Q e^((β−2)u) = μ, one sweep over the row per step, so that the two
+/// exponentials of every entry run vectorized (Eigen's packet exp) instead of as two scalar
+/// calls per entry and step. A step below 1e-9·max(1, |u|) is accepted unevaluated, as
+/// entry_t's solve does (the root is then within about 1e-18); an entry still moving after
+/// kSweeps sweeps, or whose step is not finite, takes entry_t's bracketed solve from its
+/// start. Entries with Q ≤ 0 (closed form) and every other β go through entry_t.
+class RowEntries {
+ public:
+  template <class T>
+  RowEntries(const T* p, const T* q, double shift, Index n, const Beta& b)
+      : b_(b), n_(n), p_(n), q_(n), t_(n), dt_(n) {
+    for (Index j = 0; j < n; ++j) p_[j] = double(p[j]), q_[j] = double(q[j]) - shift;
+    t_.setZero();
+    lockstep_ = b.value > 1.0 && b.value < 2.0 && b.kind != Beta::THREE_HALVES;
+    if (lockstep_) {
+      for (Index j = 0; j < n; ++j)
+        if (q_[j] > 0.0) positive_.push_back(j);
+      const Index k = Index(positive_.size());
+      pp_.resize(k), qp_.resize(k), u_.resize(k), slope_.resize(k);
+      for (Index i = 0; i < k; ++i) {
+        pp_[i] = p_[positive_[i]], qp_[i] = q_[positive_[i]];
+        u_[i] = std::log(qp_[i] / pp_[i]);  // entry_t's start without a last solution
+      }
+    }
+  }
+
+  /// Solves every entry at μ; then t(j), dt(j).
+  void at(double mu) {
+    if (!lockstep_) {
+      for (Index j = 0; j < n_; ++j) std::tie(t_[j], dt_[j]) = entry_t(p_[j], q_[j], mu, b_, t_[j]);
+      return;
+    }
+    for (Index j = 0; j < n_; ++j)  // Q ≤ 0: closed form
+      if (!(q_[j] > 0.0)) std::tie(t_[j], dt_[j]) = entry_t(p_[j], q_[j], mu, b_, t_[j]);
+    solve_lockstep(mu);
+  }
+  double t(Index j) const { return t_[j]; }
+  double dt(Index j) const { return dt_[j]; }
+
+ private:
+  using Arr = Eigen::ArrayXd;
+  static constexpr int kSweeps = 8;
+
+  void solve_lockstep(double mu) {
+    const Index k = Index(positive_.size());
+    if (k == 0) return;
+    const double bm1 = b_.value - 1.0, bm2 = b_.value - 2.0;
+    const Arr u_start = u_;
+    std::vector<char> done(static_cast<size_t>(k), 0);
+    Arr a(k), c(k), fp(k);
+    Index left = k;
+    for (int sweep = 0; sweep < kSweeps && left > 0; ++sweep) {
+      a = pp_ * (bm1 * u_).exp();
+      c = qp_ * (bm2 * u_).exp();
+      fp = bm1 * a - bm2 * c;
+      for (Index i = 0; i < k; ++i) {
+        if (done[i]) continue;
+        const double step = (a[i] - c[i] - mu) / fp[i];
+        if (!std::isfinite(step)) {
+          done[i] = 2, --left;  // to the bracketed solve
+          continue;
+        }
+        u_[i] -= step;
+        if (std::abs(step) <= 1e-9 * std::max(1.0, std::abs(u_[i] + step))) {
+          slope_[i] = fp[i];
+          done[i] = 1, --left;
+        }
+      }
+    }
+    for (Index i = 0; i < k; ++i) {
+      const Index j = positive_[i];
+      if (done[i] == 1) {
+        t_[j] = std::exp(u_[i]);
+        dt_[j] = t_[j] / slope_[i];
+      } else {  // not converged in kSweeps sweeps, or a step that was not finite
+        std::tie(t_[j], dt_[j]) = entry_t(p_[j], q_[j], mu, b_, std::exp(u_start[i]));
+        u_[i] = std::log(t_[j]);
+      }
+    }
+  }
+
+  Beta b_;
+  Index n_;
+  Arr p_, q_, t_, dt_;
+  bool lockstep_ = false;
+  std::vector<Index> positive_;  // the entries with Q > 0 (lockstep)
+  Arr pp_, qp_, u_, slope_;      // their P, Q, ln t, and dM/du at the last evaluation
+};
 
 /// The general-β solves end where |g| ≤ 4ε, or on a converged step, with g summed plainly
 /// (its rounding grows with n) and each entry rounded on its own: Σh − 1 is then some ulps
@@ -295,7 +390,6 @@ double solve_row_multiplier(const T* ht, const T* p, const T* q, T* h, Index n,
   if (b.kind == Beta::KL) return solve_row_kl(ht, double(p[0]), q, h, n);
   if (b.value < 1.0) return solve_row_below_pole(ht, p, q, h, n, b);
   const double eps = floor_eps<T>();
-  std::vector<double> t_warm(static_cast<size_t>(n), 0.0);
   // β ≥ 2: t = max(Q + μ, 0)/P^… depends on μ through Q + μ only. The unknown is ν = μ + q_max
   // and entry j sees (Q_j − q_max) + ν: when μ cancels most of a large Q (data far above
   // W H), ν keeps the digits that μ itself would round away (a row with Q = 1e14 + (0.3,
@@ -307,15 +401,15 @@ double solve_row_multiplier(const T* ht, const T* p, const T* q, T* h, Index n,
   for (Index j = 0; j < n; ++j)
     scale = std::max({scale, double(p[j]), std::abs(double(q[j]) - shift)});
   // g(ν) = Σ_j max(h̃_j t_j, ε) − 1, increasing; entries at the floor do not move.
+  RowEntries entries(p, q, shift, n, b);
   auto g = [&](double nu) {
+    entries.at(nu);
     double s = -1.0, ds = 0.0;
     for (Index j = 0; j < n; ++j) {
-      auto [t, dt] = entry_t(double(p[j]), double(q[j]) - shift, nu, b, t_warm[j]);
-      t_warm[j] = t;
-      const double hj = double(ht[j]) * t;
+      const double hj = double(ht[j]) * entries.t(j);
       if (hj > eps) {
         s += hj;
-        ds += double(ht[j]) * dt;
+        ds += double(ht[j]) * entries.dt(j);
       } else {
         s += eps;
       }
@@ -328,10 +422,9 @@ double solve_row_multiplier(const T* ht, const T* p, const T* q, T* h, Index n,
   const double nu = solve_increasing(g, shift, -kInf, kInf, unit, ftol,
                                      4 * std::numeric_limits<double>::epsilon(), 200, unit)
                         .x;
-  for (Index j = 0; j < n; ++j) {
-    const double t = entry_t(double(p[j]), double(q[j]) - shift, nu, b, t_warm[j]).first;
-    h[j] = std::max<T>(T(eps), static_cast<T>(std::min(double(ht[j]) * t, 1.0)));
-  }
+  entries.at(nu);
+  for (Index j = 0; j < n; ++j)
+    h[j] = std::max<T>(T(eps), static_cast<T>(std::min(double(ht[j]) * entries.t(j), 1.0)));
   renormalize(h, n);
   return nu - shift;
 }

@@ -321,3 +321,21 @@ def test_threads_identical(rng, beta):
     a = updates.mu_h(Y, W, H, beta, row_sums_one=True, n_threads=1)
     b = updates.mu_h(Y, W, H, beta, row_sums_one=True, n_threads=2)
     np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("beta", [1.1, 1.25, 1.75, 1.9])
+def test_entries_far_from_their_start_equal_bisection_oracle(rng, beta):
+    """1 < β < 2 without closed form: the entries are solved in lockstep sweeps from their
+    last solution, and those still moving after a few sweeps take the bracketed solve. Entries
+    spread over decades put roots far from the first start (t = Q/P at μ = 0) and make the
+    row's μ large: the result is still the exact minimizer."""
+    n = 500
+    h_tilde = 10.0 ** rng.uniform(-30, 0, n)
+    q = 10.0 ** rng.uniform(-3, 3, n)
+    p = 10.0 ** rng.uniform(-2, 2, n)
+    eps = np.finfo(np.float64).eps
+    h, mu = _core.solve_row_multiplier(h_tilde, p, q, beta)
+    h_ref, mu_ref = rowsum_row_ref(h_tilde, p, q, beta, eps)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-9, atol=1e-15)
+    assert mu == pytest.approx(mu_ref, rel=1e-8)
+    assert math.fsum(h) == pytest.approx(1.0, abs=2 * eps)
