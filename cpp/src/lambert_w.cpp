@@ -126,6 +126,10 @@ void omega_positive(double* y, Index c) {
   for (Index k = 0; k < c; ++k) y[k] = fsc_step(y[k], z[k], lz[k]);
 }
 
+/// Below this y (and for ±inf, NaN) an entry is a rare input, fixed up exactly after the
+/// regions: Eigen's packet exp produces no subnormals, and ±inf / NaN pass through.
+constexpr double kSpecialBelow = -700.0;
+
 // Each region's list is padded to whole packets with a value of that region, so Eigen's
 // exp/log run on full vectors only: a scalar tail would cost more than the vector body, and
 // Eigen's scalar exp is std::exp, which would make an entry's bits depend on its position.
@@ -163,7 +167,7 @@ void sort_into_regions(const double* y, Index c, double (*buf)[kListLength], Reg
   // packed lanes, so nothing is written past a list's end; its count advances by the mask's
   // population.
   const __m512d series = _mm512_set1_pd(kSeriesRegion), zero = _mm512_setzero_pd();
-  const __m512d low = _mm512_set1_pd(-700.0), inf_v = _mm512_set1_pd(inf);
+  const __m512d low = _mm512_set1_pd(kSpecialBelow), inf_v = _mm512_set1_pd(inf);
   const __m256i step = _mm256_set1_epi32(8);
   __m256i pos = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   auto append = [](double* vals, std::int32_t* ks, Index& n, __mmask8 m, __m512d v, __m256i p) {
@@ -199,7 +203,7 @@ void sort_into_regions(const double* y, Index c, double (*buf)[kListLength], Reg
     buf[1][m1] = v, out.idx[1][m1] = kk, m1 += 1 - r0 - r2;
     buf[2][m2] = v, out.idx[2][m2] = kk, m2 += r2;
     out.special_y[n_spec] = v, out.special_k[n_spec] = kk;
-    n_spec += 1 - (Index(v >= -700.0) & Index(v < inf));
+    n_spec += 1 - (Index(v >= kSpecialBelow) & Index(v < inf));
   }
 #endif
   out.count[0] = m0, out.count[1] = m1, out.count[2] = m2, out.n_special = n_spec;
@@ -222,7 +226,7 @@ void omega_chunk(const double* y, double* out, Index c) {
     const double v = y[k];
     n0 += Int(v < kSeriesRegion);
     n2 += Int(!(v <= 0.0));  // y > 0 and NaN
-    n_special += Int(!(v >= -700.0)) | Int(!(v < inf));
+    n_special += Int(!(v >= kSpecialBelow)) | Int(!(v < inf));
   }
   alignas(64) double buf[3][kListLength];
   if (n_special == 0 && (n0 == c || n2 == c || n0 + n2 == 0)) {
@@ -240,7 +244,7 @@ void omega_chunk(const double* y, double* out, Index c) {
     for (Index j = 0; j < lists.count[region]; ++j) out[lists.idx[region][j]] = buf[region][j];
   for (Index j = 0; j < lists.n_special; ++j) {  // −inf → 0; +inf, NaN → themselves
     const double v = lists.special_y[j];
-    out[lists.special_k[j]] = v < -700.0 ? std::exp(v) : v;
+    out[lists.special_k[j]] = v < kSpecialBelow ? std::exp(v) : v;
   }
 }
 

@@ -120,7 +120,8 @@ class RowEntries {
     if (k == 0) return;
     const double bm1 = b_.value - 1.0, bm2 = b_.value - 2.0;
     const Arr u_start = u_;
-    std::vector<char> done(static_cast<size_t>(k), 0);
+    enum State : char { kMoving, kConverged, kBracketed };
+    std::vector<State> state(static_cast<size_t>(k), kMoving);
     Arr a(k), c(k), fp(k);
     Index left = k;
     for (int sweep = 0; sweep < kSweeps && left > 0; ++sweep) {
@@ -128,22 +129,23 @@ class RowEntries {
       c = qp_ * (bm2 * u_).exp();
       fp = bm1 * a - bm2 * c;
       for (Index i = 0; i < k; ++i) {
-        if (done[i]) continue;
+        if (state[i] != kMoving) continue;
         const double step = (a[i] - c[i] - mu) / fp[i];
         if (!std::isfinite(step)) {
-          done[i] = 2, --left;  // to the bracketed solve
+          state[i] = kBracketed, --left;
           continue;
         }
+        const bool converged = std::abs(step) <= 1e-9 * std::max(1.0, std::abs(u_[i]));
         u_[i] -= step;
-        if (std::abs(step) <= 1e-9 * std::max(1.0, std::abs(u_[i] + step))) {
+        if (converged) {
           slope_[i] = fp[i];
-          done[i] = 1, --left;
+          state[i] = kConverged, --left;
         }
       }
     }
     for (Index i = 0; i < k; ++i) {
       const Index j = positive_[i];
-      if (done[i] == 1) {
+      if (state[i] == kConverged) {
         t_[j] = std::exp(u_[i]);
         dt_[j] = t_[j] / slope_[i];
       } else {  // not converged in kSweeps sweeps, or a step that was not finite
