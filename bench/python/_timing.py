@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 
 def median_time(fn: Callable[[], object], repeats: int = 5, warmup: bool = True) -> float:
@@ -35,3 +36,13 @@ def interleaved_times(fns: list[Callable[[], object]], repeats: int = 5) -> np.n
             fns[j]()
             times[k, j] = time.perf_counter() - t0
     return times
+
+
+def gemm_peak(n: int = 2048) -> float:
+    """fp64 GEMM rate of one core with NumPy's BLAS (flop/s): the rate the benchmarks' floors
+    are computed at."""
+    a = np.random.default_rng(0).uniform(size=(n, n))
+    b = np.random.default_rng(1).uniform(size=(n, n))
+    with threadpool_limits(limits=1):
+        t = median_time(lambda: a @ b, 3)
+    return 2 * n**3 / t

@@ -19,21 +19,10 @@ import subprocess
 import sys
 
 import numpy as np
-from _timing import median_time
-from threadpoolctl import threadpool_limits
+from _timing import gemm_peak, median_time
 
 import deepnmf
 from deepnmf.datasets import load_cbcl_faces
-
-
-def gemm_peak(n=2048):
-    """fp64 GEMM rate of one core with NumPy's BLAS (flop/s)."""
-    a = np.random.default_rng(0).uniform(size=(n, n))
-    b = np.random.default_rng(1).uniform(size=(n, n))
-    with threadpool_limits(limits=1):
-        t = median_time(lambda: a @ b, 3)
-    return 2 * n**3 / t
-
 
 RSS_CHILD = r"""
 import json, resource, sys, numpy as np, deepnmf
