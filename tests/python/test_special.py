@@ -40,12 +40,14 @@ def test_wright_omega_within_4_ulp_on_the_whole_line():
 
 
 def test_wright_omega_within_1_ulp_for_positive_arguments():
-    # y > 0 (two fourth-order steps on z + ln z = y, the first with a cheap logarithm): the
-    # region of the deep KL W-update's large arguments, held to a tighter bound
+    # y > 0 (fourth-order steps on z + ln z = y: up to y = 10 a first one with a cheap
+    # logarithm, then one with an accurate one): the region of the deep KL W-update's large
+    # arguments, held to a tighter bound
     rng = np.random.default_rng(1)
     y = sweep()
     y = np.concatenate([y[y > 0], rng.uniform(0, 3, 1500), rng.uniform(0, 60, 1500),
-                        np.exp(rng.uniform(-20, 690, 1000))])
+                        np.exp(rng.uniform(-20, 690, 1000)),
+                        np.linspace(9.9, 10.1, 401)])  # about y = 10: one FSC step above
     got = special.wright_omega(y)
     ref = np.array([wright_omega_ref(v, mpmath) for v in y])
     err = ulp_error(got, ref)
@@ -101,7 +103,9 @@ def test_an_entry_does_not_depend_on_its_neighbours():
     # A chunk within one region is evaluated as it stands, a mixed one sorted by region: the
     # same method per entry either way, so the same bits. Sorted, the sweep's entries come in
     # chunks of one region; shuffled, in mixed chunks; one at a time, in chunks of one.
-    y = np.sort(np.concatenate([sweep(), np.random.default_rng(2).uniform(-12, 12, 3000)]))
+    # Entries above y = 10 skip the first FSC step: a chunk of them alone skips its loop.
+    rng = np.random.default_rng(2)
+    y = np.sort(np.concatenate([sweep(), rng.uniform(-12, 12, 3000), rng.uniform(8, 14, 1500)]))
     shuffled = np.random.default_rng(3).permutation(len(y))
     in_order = special.wright_omega(y)
     mixed = np.empty_like(y)

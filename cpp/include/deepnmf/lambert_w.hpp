@@ -10,9 +10,9 @@ namespace deepnmf {
 
 /// w[i] = ω(y[i]) for any real y (−inf → 0, +inf → +inf, NaN → NaN); w may alias y.
 /// Double, by region: y < −7 the Lagrange series of W0(e^y) (no iteration); −7 ≤ y ≤ 0 two
-/// Halley steps on z e^z = e^y; y > 0 two fourth-order Fritsch–Shafer–Crowley steps on
-/// z + ln z = y (Lawrence, Corless & Jeffrey 2012). Worst error 2 ulp. Float: computed in
-/// double and rounded.
+/// Halley steps on z e^z = e^y; y > 0 fourth-order Fritsch–Shafer–Crowley steps on
+/// z + ln z = y (Lawrence, Corless & Jeffrey 2012), two up to y = 10 and one above. Worst error
+/// 2 ulp. Float: computed in double and rounded.
 template <class T>
 void wright_omega(const T* y, T* w, Index n);
 
