@@ -56,8 +56,9 @@ double fma_peak_gflops() {
 /// thread; `per_peak` = evaluations per second per GFLOP/s of this core's FMA peak, and
 /// `vs_target` = that over the target (150 M/s on a 122 GFLOP/s core), so machines
 /// of different FMA rates compare. [−50, 50] is the reference; [0, 50] is the costliest region
-/// (one accurate and two polynomial logarithms; one polynomial one above y = 10), [−50, −7] the cheapest (one exponential and a
-/// series); [12, 25] is where the deep KL W-update's layer-1 arguments lie on CBCL.
+/// (one accurate and two polynomial logarithms; one polynomial one above y = 10), [−50, −7]
+/// the cheapest (one exponential and a series); [12, 25] is where the deep KL W-update's
+/// layer-1 arguments lie on CBCL.
 void BM_WrightOmega(benchmark::State& st) {
   const Index n = 1 << 16;
   std::vector<double> y(n), w(n);
