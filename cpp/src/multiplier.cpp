@@ -195,6 +195,29 @@ struct RowsView {
 /// Lanes of the β = 1 solve: W rows padded to a power of two (floored_sums.hpp).
 constexpr int padded_lanes(int w) { return w <= 1 ? 1 : w <= 2 ? 2 : w <= 4 ? 4 : 8; }
 
+/// Lane l of a (entry j at a[j·stride + l]) multiplied by the power of two that brings its
+/// largest entry into [0.5, 1). The row's result h = max(c a, ε) with c = (1 − kε)/Σ a does
+/// not change (the scaling is exact), but its sums stay representable: products a = h̃ ⊙ Q
+/// near 1/DBL_MAX (subnormal data, or a W column 1e300 times another's) summed to s with
+/// c = 1/s = inf, and the rounds never settled. An infinite entry (a product that overflowed)
+/// is the limit where it takes all the mass: the infinite entries become 1, the others 0.
+/// Returns false when the lane has no positive entry (nothing changed).
+inline bool normalize_lane(double* a, Index stride, Index n, int l) {
+  double top = 0.0;
+  for (Index j = 0; j < n; ++j) top = std::max(top, a[j * stride + l]);  // NaN is skipped
+  if (!(top > 0.0)) return false;
+  if (top == kInf) {
+    for (Index j = 0; j < n; ++j) a[j * stride + l] = a[j * stride + l] == kInf ? 1.0 : 0.0;
+    return true;
+  }
+  int e = 0;
+  std::frexp(top, &e);  // top = f 2^e, f in [0.5, 1)
+  // two steps: 2^-e alone is not representable for e < -1021 or e > 1024
+  const double s1 = std::ldexp(1.0, -e / 2), s2 = std::ldexp(1.0, -(e - e / 2));
+  for (Index j = 0; j < n; ++j) a[j * stride + l] = a[j * stride + l] * s1 * s2;
+  return true;
+}
+
 /// β = 1: P is constant along the row, so h_j = max(c a_j, ε), a_j = h̃_j Q_j, with c fixed by
 /// the row sum: c = (1 − k ε) / Σ_{c a_j ≥ ε} a_j, k = #{c a_j < ε}. From c = ∞ (nothing
 /// floored: the first round is the plain sum of a) each round recomputes c from the entries
@@ -222,8 +245,18 @@ std::pair<std::array<double, L>, std::array<double, L>> kl_lane_scales(double* a
     std::array<double, L> k_before{};
     c.fill(kInf);  // c·0 = NaN never compares below ε
     floored_count_and_sum<L>(a, stride, n, c.data(), eps, k.data(), s.data());
-    for (bool any = true; any;) {
-      any = false;
+    // lanes whose plain sum or its inverse left the range (an infinite entry makes the
+    // compensated sum NaN): brought to unit scale
+    bool rescaled = false;
+    for (int l = 0; l < w; ++l)
+      if (todo[l] && !(s[l] < kInf && 1.0 / s[l] < kInf))
+        rescaled |= normalize_lane(a, stride, n, l);
+    if (rescaled) floored_count_and_sum<L>(a, stride, n, c.data(), eps, k.data(), s.data());
+    // c decreases from round to round, so the floored set only grows and n + 1 rounds
+    // suffice; the bound stops a cycle that rounding might make (the last c is then kept:
+    // it differs from the fixed point's by a rounding)
+    for (Index round = 0, any = 1; any && round <= n + 1; ++round) {
+      any = 0;
       for (int l = 0; l < w; ++l) {
         if (!todo[l]) continue;
         const double rest = 1.0 - k[l] * eps;
@@ -235,7 +268,7 @@ std::pair<std::array<double, L>, std::array<double, L>> kl_lane_scales(double* a
         } else {
           k_before[l] = k[l];
           c[l] = rest / s[l];
-          any = true;
+          any = 1;
         }
       }
       if (any) floored_count_and_sum<L>(a, stride, n, c.data(), eps, k.data(), s.data());

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from _bounded import run_bounded
 from _reference import majorizer_PQ_h, rowsum_row_ref
 from conftest import positive_problem
 from hypothesis import given, settings
@@ -219,6 +220,67 @@ def test_kl_row_of_zeros_becomes_uniform():
     h, mu = _core.solve_row_multiplier(np.zeros(8), np.ones(8), np.zeros(8), 1.0)
     assert mu == 0.0
     np.testing.assert_array_equal(h, np.full(8, 0.125))
+
+
+def test_kl_rows_at_the_ends_of_the_range_return_the_scaled_solution():
+    """Products h̃ ⊙ Q whose row sums lie below 1/DBL_MAX (subnormal data; a W column 1e300
+    times the next) made the scale c = 1/Σ overflow and the rounds never end (with the GIL
+    released: Ctrl-C could not stop it). h = c a is invariant to the scale of a: the result
+    must equal the solution of the same row at unit scale, to the digits the subnormal Q keeps."""
+    run_bounded("""
+        import numpy as np
+        from deepnmf import updates as U
+        rng = np.random.default_rng(0)
+        Y = rng.uniform(0.1, 1, (6, 5)); W = rng.uniform(0.1, 1, (6, 3))
+        H = rng.uniform(0.1, 1, (3, 5)); H /= H.sum(1, keepdims=True)
+        # data of subnormal size, exactly 2^-1040 times data of unit size
+        Yi = rng.integers(1, 1000, (6, 5)).astype(float)
+        tiny = U.mu_h(np.ldexp(Yi, -1040), W, H, 1.0, row_sums_one=True)
+        unit = U.mu_h(Yi, W, H, 1.0, row_sums_one=True)
+        np.testing.assert_allclose(tiny, unit, rtol=1e-10)  # Y/V keeps ~40 of 53 bits
+        # W's first column 1e300 times its second: row 1's products are ~1e-316
+        W[:, 0], W[:, 1] = 1e300, 2.2e-16
+        got = U.mu_h(Y, W, H, 1.0, row_sums_one=True)
+        # h̃ ⊙ Q with each row scaled on its own (the solution does not see the scale):
+        # column 1 of W by 2^200, so that no product underflows
+        a = H * ((W * [1.0, 2.0**200, 1.0]).T @ (Y / (W @ H)))
+        np.testing.assert_allclose(got, a / a.sum(1, keepdims=True), rtol=1e-6)
+        assert np.all(np.abs(got.sum(1) - 1) < 1e-15)
+        # the sparse pass solves its rows in the same lanes
+        import scipy.sparse as sp
+        from deepnmf import _core
+        Yc = sp.csc_matrix(Y)
+        Hf = np.asfortranarray(H)
+        _core.mu_h_sparse(Yc.indptr, Yc.indices, Yc.data, 6, 5, W, Hf, 1.0, True, 1, False)
+        np.testing.assert_allclose(Hf, got, rtol=1e-12)
+    """, timeout=30)
+
+
+def test_kl_rows_with_infinite_products_put_the_mass_on_them():
+    """A product h̃ Q that overflows (huge finite inputs to the raw kernel) is the limit where
+    that entry takes all of the row's mass; the solve returns, its row sums to one."""
+    run_bounded("""
+        import numpy as np
+        from deepnmf import _core
+        q = np.array([1e300, 1e300, 1.0, 0.5])
+        h, mu = _core.solve_row_multiplier(np.array([1e10, 1.0, 0.5, 0.5]), np.ones(4), q, 1.0)
+        eps = np.finfo(float).eps
+        np.testing.assert_allclose(h, [1 - 3 * eps, eps, eps, eps], rtol=1e-15)
+    """, timeout=30)
+
+
+def test_deep_fit_from_an_unbalanced_w_returns_with_a_falling_objective():
+    run_bounded("""
+        import numpy as np, deepnmf
+        rng = np.random.default_rng(0)
+        Y = rng.uniform(0.1, 1, (6, 5)); W = rng.uniform(0.1, 1, (6, 3))
+        H = rng.uniform(0.1, 1, (3, 5)); W2 = rng.uniform(0.1, 1, (6, 2))
+        H2 = rng.uniform(0.1, 1, (2, 3))
+        W[:, 0], W[:, 1] = 1e300, 2.2e-16
+        m = deepnmf.DeepNMF([3, 2], init=([W, W2], [H, H2]), max_iter=3, tol=0).fit(Y)
+        F = m.loss_history_[:, -1]
+        assert np.all(np.isfinite(F)) and np.all(np.diff(F) <= 1e-12 * F[:-1]), F
+    """, timeout=30)
 
 
 def test_long_kl_row_sums_to_one_to_an_ulp(rng):
