@@ -82,12 +82,86 @@ class DenseData:
         return _core.minvol_w(self.X, W, H, W_bar, *args)
 
 
+def _index_array(a: Any, what: str, name: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name} is not a valid sparse matrix: its {what} must be a 1-D "
+                         f"integer array, got dtype {arr.dtype} with shape {arr.shape}")
+    return arr
+
+
+def _check_in_range(idx: np.ndarray, bound: int, what: str, name: str) -> None:
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= bound):
+        raise ValueError(f"{name} is not a valid sparse matrix: {what} out of range "
+                         f"(found {int(idx.min())} … {int(idx.max())}, the shape allows 0 … "
+                         f"{bound - 1})")
+
+
+def _check_compressed_structure(X: Any, major: int, minor: int, name: str) -> None:
+    """CSR/CSC/BSR arrays as SciPy's converters index them: a monotone pointer from 0 that
+    spans the stored entries, indices within the minor dimension."""
+    indptr = _index_array(X.indptr, "index pointer", name)
+    indices = _index_array(X.indices, "indices", name)
+    data = np.asarray(X.data)
+    if indptr.size != major + 1:
+        raise ValueError(f"{name} is not a valid sparse matrix: its index pointer has "
+                         f"{indptr.size} entries, its shape needs {major + 1}")
+    nnz = int(indptr[-1])
+    if int(indptr[0]) != 0 or nnz > indices.size or data.shape[0] != indices.size:
+        raise ValueError(f"{name} is not a valid sparse matrix: the index pointer runs from "
+                         f"{int(indptr[0])} to {nnz} over {indices.size} indices and "
+                         f"{data.shape[0]} values")
+    if (np.diff(indptr) < 0).any():
+        raise ValueError(f"{name} is not a valid sparse matrix: its index pointer decreases")
+    _check_in_range(indices[:nnz], minor, "column indices" if X.format == "csr" else
+                    "row indices" if X.format == "csc" else "block indices", name)
+
+
+def check_sparse_structure(X: Any, name: str = "X") -> Any:
+    """A scipy.sparse matrix whose index structure is consistent with its shape, checked before
+    any SciPy conversion touches it: SciPy's tocsr/tocsc index with the arrays unchecked, and a
+    crafted structure (an index out of range, a decreasing pointer) corrupts memory there.
+    Returns X, or for LIL/DOK/DIA (whose conversions are Python-level) its COO form, which is
+    then checked like any COO. Raises ValueError naming what is wrong."""
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D sparse matrix for {name}, got {X.ndim} dimension(s)")
+    m, n = (int(d) for d in X.shape)
+    fmt = X.format
+    if fmt in ("lil", "dok", "dia"):
+        X = X.tocoo()
+        fmt = "coo"
+    if fmt == "csr":
+        _check_compressed_structure(X, m, n, name)
+    elif fmt == "csc":
+        _check_compressed_structure(X, n, m, name)
+    elif fmt == "bsr":
+        R, C = X.blocksize
+        if R < 1 or C < 1 or m % R or n % C or np.asarray(X.data).ndim != 3:
+            raise ValueError(f"{name} is not a valid sparse matrix: blocks of {R}x{C} do not "
+                             f"tile its shape {X.shape}")
+        _check_compressed_structure(X, m // R, n // C, name)
+    elif fmt == "coo":
+        coords = X.coords if hasattr(X, "coords") else (X.row, X.col)
+        row = _index_array(coords[0], "row indices", name)
+        col = _index_array(coords[1], "column indices", name)
+        if not (row.size == col.size == np.asarray(X.data).size):
+            raise ValueError(f"{name} is not a valid sparse matrix: {row.size} row indices, "
+                             f"{col.size} column indices and {np.asarray(X.data).size} values")
+        _check_in_range(row, m, "row indices", name)
+        _check_in_range(col, n, "column indices", name)
+    else:
+        raise ValueError(f"{name}: scipy.sparse format {fmt!r} is not supported; use CSR, CSC "
+                         "or COO")
+    return X
+
+
 class SparseData:
     """scipy.sparse data for β = 1: canonical CSR and CSC with one index dtype."""
 
     sparse = True
 
     def __init__(self, X: Any, name: str = "X") -> None:
+        X = check_sparse_structure(X, name)  # before SciPy's converters index with it
         csr = sp.csr_matrix(X)  # a view when X is already a CSR matrix
         if csr.dtype not in FLOAT_DTYPES:
             if csr.dtype == object or np.iscomplexobj(csr.data):
@@ -107,6 +181,9 @@ class SparseData:
             csr.sum_duplicates()
             csr.eliminate_zeros()
             csr.sort_indices()
+        if not csr.data.flags.c_contiguous:  # a strided view of the caller's values
+            csr = sp.csr_matrix((np.ascontiguousarray(csr.data), csr.indices, csr.indptr),
+                                shape=csr.shape)
         itype = np.int64 if (csr.indptr.dtype == np.int64 or csr.indices.dtype == np.int64) else np.int32
         self.csr = csr
         csc = csr.tocsc()

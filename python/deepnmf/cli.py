@@ -49,7 +49,7 @@ def read_matrix(path: Path) -> Any:
             raise CliError(f"{path}: holds {files}; name the matrix 'X' or save only one array")
         if suffix == ".mtx":
             m = scipy.io.mmread(path)
-            return m.tocsr() if sp.issparse(m) else np.asarray(m)
+            return m if sp.issparse(m) else np.asarray(m)  # checked before any conversion
         if suffix == ".csv":
             return np.loadtxt(path, delimiter=",", ndmin=2)
     except CliError:

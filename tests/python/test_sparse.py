@@ -5,6 +5,7 @@ array is ever formed."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _bounded import run_bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -224,6 +225,59 @@ def test_formats_and_canonicalization_without_touching_the_caller(fmt):
     assert (messy != before[0]).nnz == 0
     if fmt != "coo":
         assert np.array_equal(messy.indices, before[1])
+
+
+@pytest.mark.parametrize("fmt", ["bsr", "lil", "dok", "dia"])
+def test_other_formats_fit_as_their_csr(fmt):
+    X, _, _ = problem(5)
+    got = BetaNMF(3, init="random", random_state=0, max_iter=5, tol=0).fit(X.asformat(fmt))
+    ref = BetaNMF(3, init="random", random_state=0, max_iter=5, tol=0).fit(X)
+    np.testing.assert_array_equal(got.W_, ref.W_)
+
+
+def test_broken_structures_are_refused_before_any_conversion():
+    """Indices out of range, negative, a decreasing or short pointer, lengths that disagree:
+    SciPy's tocsr/tocsc index with such arrays unchecked (segfaults, heap corruption, a
+    silent fit, 'vector::_M_default_append'); the library checks first and raises. In a child:
+    a crash is a failed test, not a dead run."""
+    run_bounded("""
+        import numpy as np, scipy.sparse as sp, deepnmf
+        def broken():
+            base = sp.random(20, 10, density=0.3, random_state=0, format="csr")
+            for fmt in ("csr", "csc"):
+                for what in ("too_big", "negative", "pointer", "short_pointer", "span"):
+                    X = base.asformat(fmt).copy()
+                    if what == "too_big": X.indices[5] = 50
+                    elif what == "negative": X.indices[5] = -3
+                    elif what == "pointer": X.indptr[3], X.indptr[4] = X.indptr[4] + 2, X.indptr[3]
+                    elif what == "short_pointer": X.indptr = X.indptr[:-1]
+                    else: X.indptr[-1] += 7
+                    yield f"{fmt}/{what}", X
+            for axis, value in ((0, 50), (0, -1), (1, 10), (1, -5)):
+                X = base.tocoo(copy=True)
+                (X.row if axis == 0 else X.col)[4] = value
+                yield f"coo/{axis}={value}", X
+            X = base.tocoo(copy=True); X.data = X.data[:-2]
+            yield "coo/lengths", X
+            X = base.tobsr(blocksize=(2, 2)); X.indices[0] = 9
+            yield "bsr/index", X
+        for label, X in broken():
+            for fit in (lambda X: deepnmf.BetaNMF(3, max_iter=2).fit(X),
+                        lambda X: deepnmf.DeepNMF([3, 2], init_iter=2, max_iter=2).fit(X)):
+                try:
+                    fit(X)
+                except ValueError as e:
+                    assert "not a valid sparse matrix" in str(e), (label, e)
+                else:
+                    raise AssertionError(f"{label}: fitted")
+        # a strided data array is a valid matrix: it fits, as its contiguous copy does
+        X = sp.random(20, 10, density=0.3, random_state=1, format="csr")
+        Xs = sp.csr_matrix((np.repeat(X.data, 2)[::2], X.indices, X.indptr), shape=X.shape)
+        assert not Xs.data.flags.c_contiguous
+        a = deepnmf.BetaNMF(3, init="random", random_state=0, max_iter=5).fit(Xs)
+        b = deepnmf.BetaNMF(3, init="random", random_state=0, max_iter=5).fit(X)
+        assert np.array_equal(a.W_, b.W_)
+    """)
 
 
 @pytest.mark.parametrize("bad,match", [(-1.0, "negative"), (np.nan, "NaN"), (np.inf, "NaN")])
