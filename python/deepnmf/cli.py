@@ -228,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, RuntimeError) as exc:  # bad data or parameters
         print(f"deepnmf: error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # outside a fit's iterations (which stop with a warning)
+        print("deepnmf: interrupted", file=sys.stderr)
+        return 130
     finally:
         warnings.formatwarning = previous
 

@@ -17,6 +17,7 @@ import numpy as np
 from ._base import (
     ConvergenceWarning,
     EstimatorMixin,
+    InterruptedFitWarning,
     NotFittedError,
     progress_bar,
     warn_interrupted,
@@ -37,7 +38,7 @@ from ._validation import (
     check_tol,
     resolve_n_threads,
 )
-from .nmf import BetaNMF, stagnated
+from .nmf import BetaNMF, iterate_codes, stagnated
 
 
 class _LayeredMixin:
@@ -191,28 +192,29 @@ class _LayeredMixin:
         lam = self.weights_ if scale == 1.0 else self.weights_ * scale ** -self.beta_
         W: list[np.ndarray] = []
         Y = data
+        name = type(self).__name__
+        stopped = False  # by Ctrl-C: the layers left keep their starts
         for H in Hs:  # multilayer start: a few plain MU steps per layer
             w = self._constant_start(Y.mean(), data.shape[0], H.shape[0], data.dtype)
-            for _ in range(10):
-                Y.mu_w(w, H, self.beta_, nt)
+            stopped = stopped or iterate_codes(lambda: Y.mu_w(w, H, self.beta_, nt), 10, 0.0, name)
             W.append(w)
             Y = DenseData(w)
 
         def layer(l: int):
             return data if l == 0 else DenseData(W[l - 1])
 
-        objective: list[float] = []
-        for _ in range(check_positive_int(self.max_iter, "max_iter")):
+        def sweep() -> float:
             for l in range(L):
                 if l < L - 1:
                     W_bar = product(W[l + 1], Hs[l + 1], nt)
                     layer(l).coupled_w(W[l], Hs[l], W_bar, float(lam[l + 1] / lam[l]), self.beta_, nt)
                 else:
                     layer(l).mu_w(W[l], Hs[l], self.beta_, nt)
-            objective.append(sum(float(lam[l]) * layer(l).divergence(W[l], Hs[l], self.beta_, nt)
-                                 for l in range(L)))
-            if self.tol > 0 and stagnated(objective, self.tol):
-                break
+            return sum(float(lam[l]) * layer(l).divergence(W[l], Hs[l], self.beta_, nt)
+                       for l in range(L))
+
+        if not stopped:
+            iterate_codes(sweep, check_positive_int(self.max_iter, "max_iter"), self.tol, name)
         return [w / scale for w in W] if scale != 1.0 else W
 
     def _check_layer(self, layer: int) -> None:
@@ -316,6 +318,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         Hs: list[np.ndarray] = []
         histories, iters, errors, recorded_at = [], [], [], []
         Y: Any = first
+        interrupted_in = 0  # the layer that Ctrl-C stopped (0: none)
         for layer, r in enumerate(ranks, start=1):
             # NNDSVD has only min(shape) singular pairs: a layer wider than its data (ranks
             # that do not decrease, warned about above) starts from random factors instead.
@@ -323,6 +326,8 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
             W0 = H0 = None
             if source is not None:
                 init, W0, H0 = "custom", W_start[layer - 1], H_start[layer - 1]
+            # after Ctrl-C the layers left get their initial factors only (one iteration
+            # would be a fit): the model stays complete and usable
             model = BetaNMF(r, beta=beta, init=init, max_iter=self.max_iter, tol=self.tol,
                             random_state=rng, n_threads=self.n_threads, verbose=self.verbose,
                             progress=self.progress, loss_every=self.loss_every)
@@ -330,10 +335,20 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
             with warnings.catch_warnings():
                 # one warning for the whole model, below, names the layer
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                if layer == 1:
-                    model._fit(None, W0, H0, validated=(first, scale))
-                else:
-                    model.fit(Y, W=W0, H=H0)
+                warnings.simplefilter("ignore", InterruptedFitWarning)
+                try:
+                    layer_data = (first, scale) if layer == 1 else check_input(Y, beta)
+                    if interrupted_in:
+                        model._initial_only(layer_data, W0, H0)
+                    else:
+                        model._fit(None, W0, H0, validated=layer_data)
+                except KeyboardInterrupt:
+                    if layer == 1:  # in the first layer's initialization: nothing to keep
+                        raise
+                    interrupted_in = layer
+                    model._initial_only(layer_data, W0, H0)
+            if model._interrupted and not interrupted_in:
+                interrupted_in = layer
             W, H = model.W_, model.H_
             normalize_rows(W, H)
             Ws.append(W)
@@ -342,7 +357,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
             recorded_at.append(model.loss_iterations_)
             iters.append(model.n_iter_)
             errors.append(model.loss_)  # Dβ(Y, W H): the row normalization keeps the product
-            if self.tol > 0 and model.n_iter_ == model.max_iter and not stagnated(
+            if not interrupted_in and self.tol > 0 and model.n_iter_ == model.max_iter and not stagnated(
                     list(model.loss_history_), self.tol, iterations=list(model.loss_iterations_)):
                 warnings.warn(f"MultilayerNMF layer {layer} stopped at max_iter={self.max_iter} "
                               f"before stagnating (tol={self.tol:g})", ConvergenceWarning, stacklevel=2)
@@ -356,6 +371,13 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         self.ranks_ = ranks
         self.beta_ = beta
         self.n_features_in_ = first.shape[1]
+        self._interrupted = bool(interrupted_in)
+        if interrupted_in:
+            warnings.warn(f"MultilayerNMF interrupted (Ctrl-C) in layer {interrupted_in}; "
+                          f"layers {interrupted_in + 1}..{len(ranks)} hold their initial factors "
+                          "(n_iter_per_layer_ 0)" if interrupted_in < len(ranks) else
+                          "MultilayerNMF interrupted (Ctrl-C) in its last layer",
+                          InterruptedFitWarning, stacklevel=3)
         return self
 
     def transform_layers(self, X: Any) -> list[np.ndarray]:
@@ -377,14 +399,13 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
         nt = resolve_n_threads(self.n_threads)
         Ws: list[np.ndarray] = []
         Y = data
+        stopped = False  # by Ctrl-C: the layers left keep their starts
         for H in self.H_:
             H = Y.factor_layout(H)
             W = Y.w_layout(self._constant_start(Y.mean(), data.shape[0], H.shape[0], data.dtype))
-            losses: list[float] = []
-            for _ in range(check_positive_int(self.max_iter, "max_iter")):
-                losses.append(Y.mu_w(W, H, self.beta_, nt, True))
-                if self.tol > 0 and stagnated(losses, self.tol):
-                    break
+            stopped = stopped or iterate_codes(lambda: Y.mu_w(W, H, self.beta_, nt, True),
+                                               check_positive_int(self.max_iter, "max_iter"),
+                                               self.tol, type(self).__name__)
             Ws.append(W)
             Y = DenseData(W)
         return [w / scale for w in Ws] if scale != 1.0 else Ws
@@ -513,7 +534,9 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
                                max_iter=check_positive_int(self.init_iter, "init_iter"), tol=0,
                                random_state=self.random_state, n_threads=self.n_threads,
                                progress=self.progress)
-            ml._fit_validated((data, 1.0), beta)  # data is already scaled: factors stay so
+            with warnings.catch_warnings():  # a Ctrl-C there is DeepNMF's to report
+                warnings.simplefilter("ignore", InterruptedFitWarning)
+                ml._fit_validated((data, 1.0), beta)  # data is already scaled: factors stay so
             return [w.copy() for w in ml.W_], [h.copy() for h in ml.H_], ml
         W_list, H_list = explicit_factors(self.init, ranks, data.shape, data.dtype)
         return W_list, H_list, None
@@ -586,9 +609,16 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         start = time.perf_counter()
         n_iter = 0
         stopped = None  # "stagnated", "callback" or "interrupted"
+        # Ctrl-C in the multilayer initialization stops the whole fit: no iteration runs
+        init_interrupted = init_model is not None and init_model._interrupted
+        if init_interrupted:
+            stopped = "interrupted"
+            warnings.warn("DeepNMF interrupted (Ctrl-C) during its multilayer initialization; "
+                          "the model holds the initial factors (n_iter_ = 0)",
+                          InterruptedFitWarning, stacklevel=2)
         bar = progress_bar(self.progress, max_iter, "DeepNMF")
         try:
-            for n_iter in range(1, max_iter + 1):
+            for n_iter in range(1, 0 if init_interrupted else max_iter + 1):
                 stopped = self._iterate(layer, layer_loss, W, H, lam, beta, nt, hist, n_iter,
                                         tol, start, bar)
                 if stopped:

@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._base import ConvergenceWarning, EstimatorMixin, progress_bar, warn_interrupted
+from ._base import (
+    ConvergenceWarning,
+    EstimatorMixin,
+    InterruptedFitWarning,
+    progress_bar,
+    warn_interrupted,
+)
 from ._data import DenseData, check_input
 from ._layers import check_ranks, explicit_factors, model_factors, product, start_model
 from ._validation import check_positive_int, check_tol, resolve_n_threads
@@ -182,6 +188,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         self.warm_start = warm_start
 
     def _initial_factors(self, data: Any, ranks: list[int], source: Any):
+        self._init_interrupted = False
         if source is not None:
             Ws, Hs = explicit_factors(model_factors(source), ranks, data.shape, data.dtype)
         elif isinstance(self.init, str):
@@ -191,7 +198,10 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
                                max_iter=check_positive_int(self.init_iter, "init_iter"), tol=0,
                                random_state=self.random_state, n_threads=self.n_threads,
                                progress=self.progress)
-            ml._fit_validated((data, 1.0), 1.0)  # data is validated and scaled already
+            with warnings.catch_warnings():  # a Ctrl-C there is MinVolDeepNMF's to report
+                warnings.simplefilter("ignore", InterruptedFitWarning)
+                ml._fit_validated((data, 1.0), 1.0)  # data is validated and scaled already
+            self._init_interrupted = ml._interrupted
             Ws, Hs = [w.copy() for w in ml.W_], [h.copy() for h in ml.H_]
         else:
             Ws, Hs = explicit_factors(self.init, ranks, data.shape, data.dtype)
@@ -276,10 +286,14 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         self.ranks_, self.n_features_in_, self.beta_ = ranks, data.shape[1], 1.0
         self.admm_rejected_ = 0
         start = time.perf_counter()
-        n_iter, stopped = 0, False
+        n_iter, stopped = 0, self._init_interrupted
+        if stopped:  # Ctrl-C in the multilayer initialization stops the whole fit
+            warnings.warn("MinVolDeepNMF interrupted (Ctrl-C) during its multilayer "
+                          "initialization; the model holds the initial factors (n_iter_ = 0)",
+                          InterruptedFitWarning, stacklevel=2)
         bar = progress_bar(self.progress, max_iter, "MinVolDeepNMF")
         try:
-            for n_iter in range(1, max_iter + 1):
+            for n_iter in range(1, 0 if stopped else max_iter + 1):
                 its = []
                 for l in range(L):
                     Y = layer(l)
@@ -345,7 +359,8 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         V = np.array(vol_hist)
         self.loss_history_ = np.column_stack([D, D @ lam + V @ alpha])
         self.volume_history_ = V
-        self.admm_iterations_ = np.array(admm_iters, dtype=int).reshape(len(admm_iters), -1)
+        self.admm_iterations_ = np.array(admm_iters, dtype=int).reshape(
+            len(admm_iters), len(self.W_) - 1)
         self.n_iter_ = n_iter
 
     def transform_layers(self, X: Any) -> list[np.ndarray]:

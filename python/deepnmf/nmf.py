@@ -11,6 +11,7 @@ import numpy as np
 from ._base import (
     ConvergenceWarning,
     EstimatorMixin,
+    InterruptedFitWarning,
     NotFittedError,
     progress_bar,
     warn_interrupted,
@@ -56,6 +57,25 @@ def stagnated(losses: list[float], tol: float, window: int = STAGNATION_WINDOW,
         if j < 0:
             return False
     return (losses[j] - losses[-1]) <= tol * abs(losses[j])
+
+
+def iterate_codes(sweep: Any, max_iter: int, tol: float, name: str) -> bool:
+    """The loop of every ``transform``: ``sweep()`` (one pass of W-updates of the new rows,
+    returning the loss before it) until the loss stagnates (``tol``) or ``max_iter`` sweeps.
+    Ctrl-C ends it between two sweeps (each completes in C++) with an InterruptedFitWarning;
+    returns whether it did."""
+    losses: list[float] = []
+    try:
+        for _ in range(max_iter):
+            losses.append(sweep())
+            if tol > 0 and stagnated(losses, tol):
+                break
+    except KeyboardInterrupt:
+        warnings.warn(f"{name}.transform interrupted (Ctrl-C) after {len(losses)} sweeps; the "
+                      "codes returned are that iterate, not converged", InterruptedFitWarning,
+                      stacklevel=3)
+        return True
+    return False
 
 
 class BetaNMF(EstimatorMixin):
@@ -190,9 +210,11 @@ class BetaNMF(EstimatorMixin):
         """
         return self._fit(X, W, H)
 
-    def _fit(self, X: Any, W0: Any, H0: Any, validated: Any = None) -> np.ndarray:
+    def _fit(self, X: Any, W0: Any, H0: Any, validated: Any = None,
+             iterate: bool = True) -> np.ndarray:
         """Fit; `validated` = (data, scale) from check_input when the caller (a layered model)
-        has validated X already — X is then not read, validated or copied again."""
+        has validated X already — X is then not read, validated or copied again. With
+        `iterate` False the model gets its initial factors only (0 iterations)."""
         beta = check_beta(self.beta)
         # dense or scipy.sparse (β = 1); data beyond 2^±300 is fit as 2^k X (exact; one
         # copy) and the factors are mapped back below
@@ -238,7 +260,7 @@ class BetaNMF(EstimatorMixin):
         interrupted = stopped = False
         bar = progress_bar(self.progress, max_iter, "BetaNMF")
         try:
-            for n_iter in range(1, max_iter + 1):
+            for n_iter in range(1, (max_iter if iterate else 0) + 1):
                 done = n_iter - 1  # iterations completed before this one
                 record = done % every == 0 or bool(self.verbose and done % self.verbose == 0)
                 # The W update computes W H anyway: on request it returns the current loss.
@@ -267,6 +289,7 @@ class BetaNMF(EstimatorMixin):
             warn_interrupted("BetaNMF", n_iter)
         finally:
             bar.close()
+        self._interrupted = interrupted  # read by MultilayerNMF: one Ctrl-C stops every layer
         # the loss of the factors as they are, labelled with the iteration that reached them
         # (after Ctrl-C, the one in progress: its W update may have run, as DeepNMF labels it);
         # the record before it, of iteration n_iter − 1's factors, stays
@@ -296,6 +319,11 @@ class BetaNMF(EstimatorMixin):
         self.beta_ = beta
         return W
 
+    def _initial_only(self, validated: Any, W0: Any, H0: Any) -> None:
+        """The initial factors of a fit on validated data, 0 iterations (the layers that a
+        Ctrl-C in MultilayerNMF left)."""
+        self._fit(None, W0, H0, validated=validated, iterate=False)
+
     # --------------------------------------------------------------- new data
     def transform(self, X: Any) -> np.ndarray:
         """The codes W of new rows with H fixed: the same W updates, which are row-separable,
@@ -320,11 +348,8 @@ class BetaNMF(EstimatorMixin):
         nt = resolve_n_threads(self.n_threads)
         avg = np.sqrt(max(data.mean(), np.finfo(data.dtype).eps) / self.n_components_)
         W = data.w_layout(np.full((data.shape[0], self.n_components_), avg, dtype=data.dtype))
-        losses: list[float] = []
-        for _ in range(check_positive_int(self.max_iter, "max_iter")):
-            losses.append(data.mu_w(W, H, self.beta_, nt, True))
-            if self.tol > 0 and stagnated(losses, self.tol):
-                break
+        iterate_codes(lambda: data.mu_w(W, H, self.beta_, nt, True),
+                      check_positive_int(self.max_iter, "max_iter"), self.tol, type(self).__name__)
         return W / scale if scale != 1.0 else W
 
     def score(self, X: Any, y: Any = None) -> float:

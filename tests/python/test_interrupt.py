@@ -6,7 +6,11 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
+
+import deepnmf
+from deepnmf._data import DenseData
 
 SCRIPT = r"""
 import signal, sys, time, warnings
@@ -22,18 +26,38 @@ model = {"beta": deepnmf.BetaNMF(20, max_iter=10**6, tol=0),
          "deep": deepnmf.DeepNMF([20, 10], init_iter=5, max_iter=10**6, tol=0),
          "deep_every_7": deepnmf.DeepNMF([20, 10], init_iter=5, max_iter=10**6, tol=0,
                                          loss_every=7),
-         "minvol": deepnmf.MinVolDeepNMF([20, 10], init_iter=5, max_iter=10**6)}[kind]
+         "minvol": deepnmf.MinVolDeepNMF([20, 10], init_iter=5, max_iter=10**6),
+         # the signal lands in the first layer of the multilayer initialization
+         "deep_in_init": deepnmf.DeepNMF([20, 10], init_iter=10**6, max_iter=10**6, tol=0),
+         "minvol_in_init": deepnmf.MinVolDeepNMF([20, 10], init_iter=10**6, max_iter=10**6),
+         "multilayer": deepnmf.MultilayerNMF([20, 10], max_iter=10**6, tol=0),
+         "transform": deepnmf.DeepNMF([20, 10], init_iter=5, max_iter=5)}[kind]
 def progress(m, it):
     if it == 3:
         print("FITTING", flush=True)
     return False
-if kind != "beta":
+if kind in ("deep", "deep_every_7", "minvol"):
     model.callback = progress
-else:
+elif kind != "transform":
     print("FITTING", flush=True)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
+    if kind == "transform":
+        model.fit(X[:50])
+        model.max_iter, model.tol = 10**6, 0
+        print("FITTING", flush=True)
+        codes = model.transform_layers(X)
+        ok = all(np.all(np.isfinite(w)) and w.shape == (600, r) for w, r in zip(codes, [20, 10]))
+        print("DONE", 0, ok, [str(w.category.__name__) for w in caught], flush=True)
+        sys.exit(0)
     model.fit(X)
+if kind.endswith("in_init"):  # no iteration after the initialization
+    assert model.n_iter_ == 0 and model.loss_history_.shape[0] == 1, model.loss_history_
+if kind == "multilayer":  # the second layer holds its initial factors
+    assert model.n_iter_per_layer_[1] == 0 and len(model.W_) == 2
+    print("DONE", model.n_iter_, all(np.isfinite(e) for e in model.errors_),
+          [str(w.category.__name__) for w in caught], flush=True)
+    sys.exit(0)
 h = model.loss_history_
 F = h if h.ndim == 1 else h[:, -1]
 ok = bool(np.all(np.isfinite(F))) and bool(np.all(np.diff(F) <= 1e-12 * np.abs(F[:-1]) + 1e-9))
@@ -49,7 +73,8 @@ print("DONE", model.n_iter_, ok, [str(w.category.__name__) for w in caught], flu
 """
 
 
-@pytest.mark.parametrize("kind", ["beta", "deep", "deep_every_7", "minvol"])
+@pytest.mark.parametrize("kind", ["beta", "deep", "deep_every_7", "minvol", "deep_in_init",
+                                  "minvol_in_init", "multilayer", "transform"])
 def test_sigint_stops_cleanly(kind):
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, kind], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -57,7 +82,7 @@ def test_sigint_stops_cleanly(kind):
     for line in proc.stdout:
         if "FITTING" in line or time.time() > deadline:
             break
-    time.sleep(0.5)
+    time.sleep(1.5 if kind.endswith("in_init") or kind == "multilayer" else 0.5)
     proc.send_signal(signal.SIGINT)
     t0 = time.time()
     try:
@@ -72,3 +97,58 @@ def test_sigint_stops_cleanly(kind):
     assert "Traceback" not in err
     done = [line for line in out.splitlines() if line.startswith("DONE")][0]
     assert "True" in done and "InterruptedFitWarning" in done
+
+
+def interrupt_after(monkeypatch, method: str, calls: int) -> None:
+    """DenseData.<method> raises KeyboardInterrupt on its `calls`-th call: a Ctrl-C that lands
+    exactly there, deterministically and in this process."""
+    original = getattr(DenseData, method)
+    count = {"n": 0}
+
+    def patched(self, *args, **kwargs):
+        count["n"] += 1
+        if count["n"] == calls:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DenseData, method, patched)
+
+
+@pytest.mark.parametrize("calls", [3, 8])  # in layer 1, in layer 2 (5 iterations per layer)
+def test_one_ctrl_c_stops_every_layer_of_a_multilayer_fit(monkeypatch, calls):
+    X = np.random.default_rng(0).uniform(0.1, 1, (40, 30))
+    interrupt_after(monkeypatch, "mu_w", calls)
+    with pytest.warns(deepnmf.InterruptedFitWarning) as record:
+        model = deepnmf.MultilayerNMF([6, 4, 2], max_iter=5, tol=0).fit(X)
+    assert len(record) == 1  # one warning for the model, not one per layer
+    done = [5, 5, 5]
+    stopped = (calls - 1) // 5  # the layer, from 0
+    done[stopped] = calls - 5 * stopped  # the iteration in progress, as BetaNMF labels it
+    done[stopped + 1:] = [0] * (2 - stopped)
+    assert model.n_iter_per_layer_ == done
+    assert len(model.W_) == 3 and all(np.isfinite(e) for e in model.errors_)
+    for H in model.H_:
+        np.testing.assert_allclose(H.sum(axis=1), 1, rtol=1e-12)
+
+
+def test_ctrl_c_in_the_initialization_of_a_deep_fit_leaves_the_initial_factors(monkeypatch):
+    X = np.random.default_rng(1).uniform(0.1, 1, (40, 30))
+    interrupt_after(monkeypatch, "mu_w", 3)
+    with pytest.warns(deepnmf.InterruptedFitWarning, match="initialization") as record:
+        model = deepnmf.DeepNMF([6, 3], init_iter=5, max_iter=50, tol=0).fit(X)
+    assert len(record) == 1
+    assert model.n_iter_ == 0 and model.loss_history_.shape == (1, 3)
+    assert model.init_model_.n_iter_per_layer_ == [3, 0]
+
+
+@pytest.mark.parametrize("make", [lambda: deepnmf.BetaNMF(4, max_iter=30, tol=0),
+                                  lambda: deepnmf.MultilayerNMF([4, 2], max_iter=30, tol=0),
+                                  lambda: deepnmf.DeepNMF([4, 2], init_iter=5, max_iter=30, tol=0)])
+def test_ctrl_c_in_transform_returns_the_codes_with_a_warning(monkeypatch, make):
+    X = np.random.default_rng(2).uniform(0.1, 1, (40, 30))
+    model = make().fit(X)
+    method = "coupled_w" if isinstance(model, deepnmf.DeepNMF) else "mu_w"
+    interrupt_after(monkeypatch, method, 4)
+    with pytest.warns(deepnmf.InterruptedFitWarning, match="transform"):
+        W = model.transform(X)
+    assert W.shape == (40, 4) and np.all(np.isfinite(W)) and np.all(W > 0)
