@@ -192,6 +192,9 @@ double coupled_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CM
                  double lam, double beta, int n_threads, bool want_loss) {
   const Beta b(beta);
   require_product_shapes(Y, W, H, "coupled_w");
+  require_distinct(span_of(W), span_of(Y), "coupled_w", "W", "Y");
+  require_distinct(span_of(W), span_of(H), "coupled_w", "W", "H");
+  require_distinct(span_of(W), span_of(W_bar), "coupled_w", "W", "W_bar");
   const CMatRef<T> Wc(W);
   check_coupled_args<T>(Wc, W_bar, lam);
   return coupled_w_with<T>(
@@ -207,6 +210,9 @@ double coupled_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef
   require(b.kind == Beta::KL, "coupled_w: sparse data is supported for beta = 1 only");
   require(W.cols() == Ht.cols() && Ycsr.outer == W.rows() && Ycsr.inner == Ht.rows(),
           "coupled_w: shapes do not agree for Y ≈ W H");
+  require_distinct(span_of(W), span_of(Ht), "coupled_w", "W", "H");
+  require_distinct(span_of(W), span_of(W_bar), "coupled_w", "W", "W_bar");
+  require_distinct_from(span_of(W), Ycsr, "coupled_w", "W");
   const CMatRef<T> Wc(W);
   check_coupled_args<T>(Wc, W_bar, lam);
   return coupled_w_with<T>(

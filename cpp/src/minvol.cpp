@@ -294,6 +294,8 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
                     double alpha, double lam, double delta, double rho, double tol, int max_iter,
                     int n_threads, bool adaptive_rho, bool exact) {
   require_product_shapes(Y, W, H, "minvol_w");
+  require_distinct(span_of(W), span_of(Y), "minvol_w", "W", "Y");
+  require_distinct(span_of(W), span_of(H), "minvol_w", "W", "H");
   const CMatRef<T> Wc(W);
   const Beta kl(1.0);
   return minvol_w_with<T>(
@@ -307,6 +309,8 @@ AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMat
                            double tol, int max_iter, int n_threads, bool adaptive_rho, bool exact) {
   require(W.cols() == Ht.cols() && Ycsr.outer == W.rows() && Ycsr.inner == Ht.rows(),
           "minvol_w: shapes do not agree for Y ≈ W H");
+  require_distinct(span_of(W), span_of(Ht), "minvol_w", "W", "H");
+  require_distinct_from(span_of(W), Ycsr, "minvol_w", "W");
   const CMatRef<T> Wc(W);
   return minvol_w_with<T>(
       [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, false, sink); }, W,

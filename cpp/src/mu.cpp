@@ -65,6 +65,8 @@ double mu_h(const CMatRef<T>& Y, const CMatRef<T>& W, MatRef<T> H, double beta,
             bool row_sums_one, int n_threads, bool want_loss) {
   const Beta b(beta);
   require_product_shapes(Y, W, H, "mu_h");
+  require_distinct(span_of(H), span_of(Y), "mu_h", "H", "Y");
+  require_distinct(span_of(H), span_of(W), "mu_h", "H", "W");
   const CMatRef<T> Hc(H);
   return mu_h_with<T>([&](auto&& sink) { return h_pass<T>(Y, W, Hc, b, n_threads, want_loss, sink); },
                       H, b, row_sums_one, n_threads);
@@ -75,6 +77,8 @@ double mu_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, double beta, 
             bool want_loss) {
   const Beta b(beta);
   require_product_shapes(Y, W, H, "mu_w");
+  require_distinct(span_of(W), span_of(Y), "mu_w", "W", "Y");
+  require_distinct(span_of(W), span_of(H), "mu_w", "W", "H");
   const CMatRef<T> Wc(W);
   return mu_w_with<T>([&](auto&& sink) { return w_pass<T>(Y, Wc, H, b, n_threads, want_loss, sink); },
                       W, b);
@@ -88,6 +92,8 @@ double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> 
   require(W.cols() == Ht.cols() && Ycsc.inner == W.rows() && Ycsc.outer == Ht.rows(),
           "mu_h: shapes do not agree for Y ≈ W H: Y " + shape_str(Ycsc.inner, Ycsc.outer) +
               ", W " + shape_of(W) + ", H " + shape_str(Ht.cols(), Ht.rows()));
+  require_distinct(span_of(Ht), span_of(W), "mu_h", "H", "W");
+  require_distinct_from(span_of(Ht), Ycsc, "mu_h", "H");
   const CMatRef<T> Htc(Ht);
   auto pass = [&](auto&& sink) {
     return h_pass_sparse<T, I>(Ycsc, W, Htc, n_threads, want_loss, sink);
@@ -111,6 +117,8 @@ double mu_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& 
   require(W.cols() == Ht.cols() && Ycsr.outer == W.rows() && Ycsr.inner == Ht.rows(),
           "mu_w: shapes do not agree for Y ≈ W H: Y " + shape_str(Ycsr.outer, Ycsr.inner) +
               ", W " + shape_of(W) + ", H " + shape_str(Ht.cols(), Ht.rows()));
+  require_distinct(span_of(W), span_of(Ht), "mu_w", "W", "H");
+  require_distinct_from(span_of(W), Ycsr, "mu_w", "W");
   const CMatRef<T> Wc(W);
   return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, want_loss, KlMuInPlace<T>{W});
 }

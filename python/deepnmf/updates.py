@@ -28,17 +28,34 @@ def _prepare(Y: Any, W: Any, H: Any, beta: Any) -> tuple[np.ndarray, np.ndarray,
     return Y, W, H, b
 
 
-def _output(F: np.ndarray, out: np.ndarray | None, name: str) -> np.ndarray:
-    """The array the kernel writes into: a copy of F, or `out` holding F's values."""
+def _output(F: np.ndarray, out: np.ndarray | None, name: str,
+            read: dict[str, np.ndarray]) -> np.ndarray:
+    """The array the kernel writes into: a copy of F, or `out` holding F's values. `read` are
+    the other arrays the kernel reads while it writes (by name): `out` may be F itself (an
+    update in place, no copy) but must not share memory with any of them."""
     if out is None:
         return F.copy()
     if not isinstance(out, np.ndarray) or out.shape != F.shape or out.dtype != F.dtype:
         raise ValueError(f"out must be a {F.dtype} array of shape {F.shape} (like {name})")
     if not (out.flags.c_contiguous and out.flags.writeable):
         raise ValueError("out must be C-contiguous and writeable")
+    for other, arr in read.items():
+        if _shares_memory(out, arr):
+            raise ValueError(f"out shares memory with {other}, which the update of {name} reads "
+                             f"while it writes out; pass out={name} (in place) or a new array")
     if not np.shares_memory(out, F) or out.ctypes.data != F.ctypes.data:
         np.copyto(out, F)
     return out
+
+
+def _shares_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    try:
+        return bool(np.shares_memory(a, b, max_work=10**6))
+    except _TooHardError:  # cannot tell: treat as shared
+        return True
+
+
+_TooHardError = getattr(getattr(np, "exceptions", np), "TooHardError")  # NumPy < 1.25: np.*
 
 
 def mu_h(
@@ -78,7 +95,7 @@ def mu_h(
         row-sum-constrained counterpart. Entries are ≥ ε (machine epsilon of the dtype).
     """
     Y, W, H_in, b = _prepare(Y, W, H, beta)
-    H_new = _output(H_in, out if out is not None else None, "H")
+    H_new = _output(H_in, out, "H", {"Y": Y, "W": W})
     _core.mu_h(Y, W, H_new, b, bool(row_sums_one), resolve_n_threads(n_threads), False)
     return H_new
 
@@ -115,7 +132,7 @@ def mu_w(
         ``max(W ⊙ ((Y ⊙ V^(β−2)) Hᵀ ⊘ V^(β−1) Hᵀ)^γ(β), ε)`` with V = W H.
     """
     Y, W_in, H, b = _prepare(Y, W, H, beta)
-    W_new = _output(W_in, out, "W")
+    W_new = _output(W_in, out, "W", {"Y": Y, "H": H})
     _core.mu_w(Y, W_new, H, b, resolve_n_threads(n_threads), False)
     return W_new
 
@@ -164,6 +181,6 @@ def coupled_w(
         raise ValueError(f"lam must be a positive finite number, got {lam!r}")
     if (W_in <= 0).any() or (W_bar <= 0).any():
         raise ValueError("W and W_bar must be positive (floor them at machine epsilon)")
-    W_new = _output(W_in, out, "W")
+    W_new = _output(W_in, out, "W", {"Y": Y, "H": H, "W_bar": W_bar})
     _core.coupled_w(Y, W_new, H, W_bar, float(lam), b, resolve_n_threads(n_threads), False)
     return W_new

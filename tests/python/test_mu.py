@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.sparse import csr_matrix as sp_csr
 from _reference import beta_divergence_ref, mu_h_ref, mu_w_ref
 from conftest import positive_problem
 from hypothesis import given
@@ -74,6 +75,58 @@ def test_out_is_in_place_without_copy(rng):
     ret = updates.mu_w(Y, W, H, 1.0, out=W)
     assert ret is W
     assert not np.array_equal(W, W0)
+
+
+def aliasing_cases():
+    """(label, call with out aliasing an input the update reads, the input's name), on the
+    issue's 4 × 4 problem: every square shape matches, so any array fits any role."""
+    rng = np.random.default_rng(0)
+    Y, W, H, Wb = (rng.uniform(0.1, 1, (4, 4)) for _ in range(4))
+    yield "mu_h out=Y", lambda: updates.mu_h(Y, W, H, 1.0, out=Y), "Y"
+    yield "mu_h out=W", lambda: updates.mu_h(Y, W, H, 1.0, out=W), "W"
+    yield "mu_h rowsum out=W", lambda: updates.mu_h(Y, W, H, 2.0, row_sums_one=True, out=W), "W"
+    yield "mu_w out=Y", lambda: updates.mu_w(Y, W, H, 1.0, out=Y), "Y"
+    yield "mu_w out=H", lambda: updates.mu_w(Y, W, H, 0.5, out=H), "H"
+    yield "coupled_w out=Y", lambda: updates.coupled_w(Y, W, H, Wb, 0.5, 1.0, out=Y), "Y"
+    yield "coupled_w out=W_bar", lambda: updates.coupled_w(Y, W, H, Wb, 0.5, 1.0, out=Wb), "W_bar"
+    yield "coupled_w out=H", lambda: updates.coupled_w(Y, W, H, Wb, 0.5, 1.5, out=H), "H"
+
+
+@pytest.mark.parametrize("label,call,name", list(aliasing_cases()), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_out_aliasing_another_input_is_refused(label, call, name):
+    """These returned results 0.1 – 0.3 away from the unaliased call; now a ValueError that
+    names the input, and the arrays are left as they were."""
+    with pytest.raises(ValueError, match=f"out shares memory with {name}"):
+        call()
+
+
+def test_core_refuses_outputs_that_alias_its_inputs():
+    """The same at the compiled boundary, for every kernel that writes into an argument."""
+    rng = np.random.default_rng(0)
+    Y, W, H, Wb = (rng.uniform(0.1, 1, (4, 4)) for _ in range(4))
+    calls = {
+        "mu_h": lambda: _core.mu_h(Y, W, Y, 1.0, True, 1, False),
+        "mu_h W": lambda: _core.mu_h(Y, W, W, 1.0, False, 1, False),
+        "mu_w": lambda: _core.mu_w(Y, Y, H, 1.0, 1, False),
+        "mu_w H": lambda: _core.mu_w(Y, H, H, 1.0, 1, False),
+        "coupled_w": lambda: _core.coupled_w(Y, Wb, H, Wb, 0.5, 1.0, 1, False),
+        "product": lambda: _core.product(W, H, H, 1),
+        "minvol_w": lambda: _core.minvol_w(Y, Y, H, None, 0.1, 1.0, 1.0, 10.0, 1e-6, 5, 1),
+    }
+    for label, call in calls.items():
+        before = [a.copy() for a in (Y, W, H, Wb)]
+        with pytest.raises(ValueError, match="shares memory"):
+            call()
+        for a, b in zip((Y, W, H, Wb), before):
+            assert np.array_equal(a, b), label
+    Yc = sp_csr(Y)
+    Hf = np.asfortranarray(H)
+    with pytest.raises(ValueError, match="shares memory"):  # W over the data's values
+        _core.mu_w_sparse(Yc.indptr, Yc.indices, Yc.data, 4, 4,
+                          Yc.data[:16].reshape(4, 4), Hf, 1.0, 1, False)
+    with pytest.raises(ValueError, match="shares memory"):
+        _core.mu_h_sparse(Yc.indptr, Yc.indices, Yc.data, 4, 4, Hf.T, Hf, 1.0, False, 1, False)
 
 
 def test_input_not_modified_without_out(rng):

@@ -3,9 +3,12 @@
 // from inside an OpenMP region: parallel.hpp captures and rethrows after the loop.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "deepnmf/types.hpp"
 
@@ -37,6 +40,44 @@ void require_product_shapes(const Y& y, const W& w, const H& h, const char* who)
   require(w.cols() == h.rows() && y.rows() == w.rows() && y.cols() == h.cols(),
           std::string(who) + ": shapes do not agree for Y ≈ W H: Y " + shape_of(y) + ", W " +
               shape_of(w) + ", H " + shape_of(h));
+}
+
+/// The bytes a row-major view (unit column stride) spans: rows of `row_bytes` starting every
+/// `stride_bytes` from `base`.
+struct Span {
+  std::uintptr_t base = 0;
+  std::intptr_t rows = 0, row_bytes = 0, stride_bytes = 0;
+  bool empty() const { return rows == 0 || row_bytes == 0; }
+  std::uintptr_t end() const { return base + (rows - 1) * stride_bytes + row_bytes; }
+};
+
+template <class A>
+Span span_of(const A& a) {
+  using T = std::remove_cv_t<typename A::Scalar>;
+  return {reinterpret_cast<std::uintptr_t>(a.data()), std::intptr_t(a.rows()),
+          std::intptr_t(a.cols() * sizeof(T)), std::intptr_t(a.outerStride() * sizeof(T))};
+}
+
+/// A contiguous range of n entries (a sparse matrix's values, a vector).
+template <class T>
+Span span_of_range(const T* p, Index n) {
+  return {reinterpret_cast<std::uintptr_t>(p), 1, std::intptr_t(n * sizeof(T)),
+          std::intptr_t(n * sizeof(T))};
+}
+
+/// Whether the byte ranges of two spans intersect. Exact for contiguous views — the only ones
+/// the bindings accept (pybind11 takes C-contiguous arrays) — and conservative for strided ones.
+inline bool spans_overlap(const Span& a, const Span& b) {
+  return !(a.empty() || b.empty() || a.end() <= b.base || b.end() <= a.base);
+}
+
+/// An output must not share memory with an input of the same call: the kernels read their
+/// inputs while they write (the blocks of one pass read all of Y, W, H), so an alias gives a
+/// silently wrong result. The updated factor itself is the one array written in place.
+inline void require_distinct(const Span& out, const Span& in, const std::string& who,
+                             const char* out_name, const char* in_name) {
+  require(!spans_overlap(out, in), who + ": " + out_name + " (updated in place) shares memory "
+                                       "with " + in_name + "; pass separate arrays");
 }
 
 /// Whether every entry of A is > 0 (NaN is not): one branch-free, vectorized sweep per row.

@@ -34,6 +34,16 @@ struct Compressed {
   const T* val = nullptr;
 };
 
+/// An output must not share memory with the arrays of the sparse data (see require_distinct).
+template <class T, class I>
+void require_distinct_from(const Span& out, const Compressed<T, I>& Y, const std::string& who,
+                           const char* out_name) {
+  const Index nnz = Y.ptr ? Index(Y.ptr[Y.outer]) : 0;
+  require_distinct(out, span_of_range(Y.val, nnz), who, out_name, "the data's values");
+  require_distinct(out, span_of_range(Y.idx, nnz), who, out_name, "the data's indices");
+  require_distinct(out, span_of_range(Y.ptr, Y.outer + 1), who, out_name, "the data's pointer");
+}
+
 /// Checks the structure once per call (the kernels index with it): sizes, monotone ptr,
 /// inner indices in range; values nonnegative and not NaN.
 template <class T, class I>
