@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include "deepnmf/finite.hpp"
 #include "deepnmf/lambert_w.hpp"
 #include "deepnmf/majorizer.hpp"
 #include "deepnmf/scalar_solve.hpp"
@@ -174,6 +175,7 @@ double coupled_w_with(Pass&& pass, MatRef<T> W, const CMatRef<T>& W_bar, double 
   const Index r = W.cols();
   const bool contiguous = W.outerStride() == r && W_bar.outerStride() == r;
   return pass([&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
+    require_finite_majorizer<T>(P, Q, b.value, "coupled_w");
     if (contiguous) {
       coupled_w_row<T>(row_ptr(W, i0), row_ptr(W_bar, i0), P.data(), Q.data(), row_ptr(W, i0),
                        mb * r, lam, b);
@@ -197,6 +199,7 @@ double coupled_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CM
   require_distinct(span_of(W), span_of(W_bar), "coupled_w", "W", "W_bar");
   const CMatRef<T> Wc(W);
   check_coupled_args<T>(Wc, W_bar, lam);
+  require_product_in_range<T>(W, H, "coupled_w");
   return coupled_w_with<T>(
       [&](auto&& sink) { return w_pass<T>(Y, Wc, H, b, n_threads, want_loss, sink); }, W, W_bar,
       lam, b);
@@ -215,6 +218,7 @@ double coupled_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef
   require_distinct_from(span_of(W), Ycsr, "coupled_w", "W");
   const CMatRef<T> Wc(W);
   check_coupled_args<T>(Wc, W_bar, lam);
+  require_product_in_range<T>(W, Ht, "coupled_w");
   return coupled_w_with<T>(
       [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, want_loss, sink); }, W,
       W_bar, lam, b);

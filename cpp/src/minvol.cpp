@@ -9,6 +9,7 @@
 
 #include "deepnmf/beta.hpp"
 #include "deepnmf/error.hpp"
+#include "deepnmf/finite.hpp"
 #include "deepnmf/lambert_w.hpp"
 #include "deepnmf/majorizer.hpp"
 #include "deepnmf/scalar_solve.hpp"
@@ -103,6 +104,7 @@ MinvolBlock minvol_block_with(Pass&& pass, const CMatRef<T>& W, const LogdetMajo
   blk.R.resize(m, r);
   Vec<T> c_t;
   pass([&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
+    require_finite_majorizer<T>(P, Q, 1.0, "minvol_w");
     blk.R.middleRows(i0, mb) = Q.template cast<double>();
     if (i0 == 0) c_t = P.row(0).transpose();
   });
@@ -296,6 +298,7 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
   require_product_shapes(Y, W, H, "minvol_w");
   require_distinct(span_of(W), span_of(Y), "minvol_w", "W", "Y");
   require_distinct(span_of(W), span_of(H), "minvol_w", "W", "H");
+  require_product_in_range<T>(W, H, "minvol_w");
   const CMatRef<T> Wc(W);
   const Beta kl(1.0);
   return minvol_w_with<T>(
@@ -311,6 +314,7 @@ AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMat
           "minvol_w: shapes do not agree for Y ≈ W H");
   require_distinct(span_of(W), span_of(Ht), "minvol_w", "W", "H");
   require_distinct_from(span_of(W), Ycsr, "minvol_w", "W");
+  require_product_in_range<T>(W, Ht, "minvol_w");
   const CMatRef<T> Wc(W);
   return minvol_w_with<T>(
       [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, false, sink); }, W,

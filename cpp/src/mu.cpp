@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "deepnmf/finite.hpp"
 #include "deepnmf/majorizer.hpp"
 #include "deepnmf/multiplier.hpp"
 #include "deepnmf/sparse.hpp"
@@ -27,6 +28,7 @@ double mu_h_with(Pass&& pass, MatRef<T> H, const Beta& b, bool row_sums_one, int
   if (!row_sums_one) {
     const double gamma = b.gamma();
     return pass([&](Index j0, Index nb, const Mat<T>& P, const Mat<T>& Q) {
+      require_finite_majorizer<T>(P, Q, b.value, "mu_h");
       apply_mu<T>(H.middleCols(j0, nb), P, Q, gamma);
     });
   }
@@ -38,6 +40,7 @@ double mu_h_with(Pass&& pass, MatRef<T> H, const Beta& b, bool row_sums_one, int
     if (needs_P) P.middleCols(j0, nb) = Pb;
     Q.middleCols(j0, nb) = Qb;
   });
+  require_finite_majorizer<T>(P, Q, b.value, "mu_h");  // the row solves need finite P, Q
   rowsum_update<T>(H, P, Q, b, n_threads);
   return loss;
 }
@@ -47,6 +50,7 @@ template <class T, class Pass>
 double mu_w_with(Pass&& pass, MatRef<T> W, const Beta& b) {
   const double gamma = b.gamma();
   return pass([&](Index i0, Index mb, const Mat<T>& P, const Mat<T>& Q) {
+    require_finite_majorizer<T>(P, Q, b.value, "mu_w");
     apply_mu<T>(W.middleRows(i0, mb), P, Q, gamma);
   });
 }
@@ -67,6 +71,7 @@ double mu_h(const CMatRef<T>& Y, const CMatRef<T>& W, MatRef<T> H, double beta,
   require_product_shapes(Y, W, H, "mu_h");
   require_distinct(span_of(H), span_of(Y), "mu_h", "H", "Y");
   require_distinct(span_of(H), span_of(W), "mu_h", "H", "W");
+  require_product_in_range<T>(W, H, "mu_h");
   const CMatRef<T> Hc(H);
   return mu_h_with<T>([&](auto&& sink) { return h_pass<T>(Y, W, Hc, b, n_threads, want_loss, sink); },
                       H, b, row_sums_one, n_threads);
@@ -79,6 +84,7 @@ double mu_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, double beta, 
   require_product_shapes(Y, W, H, "mu_w");
   require_distinct(span_of(W), span_of(Y), "mu_w", "W", "Y");
   require_distinct(span_of(W), span_of(H), "mu_w", "W", "H");
+  require_product_in_range<T>(W, H, "mu_w");
   const CMatRef<T> Wc(W);
   return mu_w_with<T>([&](auto&& sink) { return w_pass<T>(Y, Wc, H, b, n_threads, want_loss, sink); },
                       W, b);
@@ -94,11 +100,16 @@ double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> 
               ", W " + shape_of(W) + ", H " + shape_str(Ht.cols(), Ht.rows()));
   require_distinct(span_of(Ht), span_of(W), "mu_h", "H", "W");
   require_distinct_from(span_of(Ht), Ycsc, "mu_h", "H");
+  require_product_in_range<T>(W, Ht, "mu_h");
   const CMatRef<T> Htc(Ht);
   auto pass = [&](auto&& sink) {
     return h_pass_sparse<T, I>(Ycsc, W, Htc, n_threads, want_loss, sink);
   };
-  if (!row_sums_one) return pass(KlMuInPlace<T>{Ht});
+  if (!row_sums_one) {  // updated line by line without P, Q blocks: the result is checked
+    const double loss = pass(KlMuInPlace<T>{Ht});
+    require_finite_update<T>(Ht, "mu_h", "H");
+    return loss;
+  }
   // rows of H summing to one are columns of Hᵀ: gather the products h̃ ⊙ Q as the Q blocks
   // come (P is constant along each row for KL and cancels), then solve on Hᵀ in place
   Mat<double> A(Ht.rows(), kl_products_stride(Ht.cols()));
@@ -119,8 +130,11 @@ double mu_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& 
               ", W " + shape_of(W) + ", H " + shape_str(Ht.cols(), Ht.rows()));
   require_distinct(span_of(W), span_of(Ht), "mu_w", "W", "H");
   require_distinct_from(span_of(W), Ycsr, "mu_w", "W");
+  require_product_in_range<T>(W, Ht, "mu_w");
   const CMatRef<T> Wc(W);
-  return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, want_loss, KlMuInPlace<T>{W});
+  const double loss = w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, want_loss, KlMuInPlace<T>{W});
+  require_finite_update<T>(W, "mu_w", "W");  // updated line by line: the result
+  return loss;
 }
 
 #define DEEPNMF_INSTANTIATE(T)                                                                 \

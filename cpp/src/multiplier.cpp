@@ -419,10 +419,24 @@ double solve_row_below_pole(const T* ht, const T* p, const T* q, T* h, Index n, 
   return d_cap > 0.0 && d == d_cap ? p_zero : p_pos - d;
 }
 
+/// A row whose h̃ has no positive entry: h = h̃ t = 0 for every multiplier, so Σ max(h, ε) = nε
+/// whatever μ is and there is no root. Every feasible row then has the same majorizer (each
+/// entry's term is weighted by h̃), and the row becomes the projection of h̃ = 0 onto the
+/// floored simplex, the uniform row — what the β = 1 solve gives (μ reported as 0).
+template <class T>
+bool uniform_if_nothing_to_scale(const T* ht, T* h, Index n) {
+  for (Index j = 0; j < n; ++j)
+    if (ht[j] > T(0)) return false;
+  const T eps = floor_eps<T>();
+  for (Index j = 0; j < n; ++j) h[j] = std::max(eps, static_cast<T>(1.0 / double(n)));
+  return true;
+}
+
 template <class T>
 double solve_row_multiplier(const T* ht, const T* p, const T* q, T* h, Index n,
                             const Beta& b) {
   if (b.kind == Beta::KL) return solve_row_kl(ht, double(p[0]), q, h, n);
+  if (uniform_if_nothing_to_scale(ht, h, n)) return 0.0;
   if (b.value < 1.0) return solve_row_below_pole(ht, p, q, h, n, b);
   const double eps = floor_eps<T>();
   // β ≥ 2: t = max(Q + μ, 0)/P^… depends on μ through Q + μ only. The unknown is ν = μ + q_max

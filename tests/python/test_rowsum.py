@@ -283,6 +283,40 @@ def test_deep_fit_from_an_unbalanced_w_returns_with_a_falling_objective():
     """, timeout=30)
 
 
+@pytest.mark.parametrize("beta", BETAS)
+def test_a_zero_row_of_h_becomes_uniform_for_every_beta(rng, beta):
+    """A row of h̃ = 0 (nonnegative, legal) gives h = h̃ t = 0 for every multiplier: no root.
+    Every feasible row has the same majorizer there; the row becomes the projection of h̃ = 0
+    onto the floored simplex — the uniform row, as for β = 1 — and the other rows are solved
+    as without it (rows are independent). Raised 'solve_increasing: no sign change found'."""
+    Y, W, H = positive_problem(rng, 6, 5, 3)
+    H = H / H.sum(axis=1, keepdims=True)
+    H0 = H.copy()
+    H0[1] = 0.0
+    got = updates.mu_h(Y, W, H0, beta, row_sums_one=True)
+    np.testing.assert_array_equal(got[1], np.full(5, 0.2))
+    V = W @ H0  # the other rows' majorizer is that of the iterate with the zero row
+    for k in (0, 2):
+        p = W.T @ V ** (beta - 1) if beta != 1 else W.sum(axis=0)[:, None] * np.ones((1, 5))
+        q = W.T @ (Y * V ** (beta - 2))
+        h, _ = rowsum_row_ref(H0[k], p[k], q[k], beta, np.finfo(float).eps)
+        np.testing.assert_allclose(got[k], h, rtol=1e-9)
+    h, mu = _core.solve_row_multiplier(np.zeros(8), np.ones(8), np.ones(8), beta)
+    np.testing.assert_array_equal(h, np.full(8, 0.125))
+
+
+@pytest.mark.parametrize("beta", [0.5, 1.0, 2.0, 3.0])
+def test_factors_whose_product_overflows_are_a_value_error(rng, beta):
+    """Finite factors of magnitude 1e200 (β = 2: P = Wᵀ W H ~ 1e400) ended in the internal
+    'no sign change found'; now a ValueError that names the overflow."""
+    Y, W, H = positive_problem(rng, 6, 5, 3)
+    with pytest.raises(ValueError, match="overflows float64"):
+        updates.mu_h(Y, W * 1e200, H * 1e200, beta, row_sums_one=True)
+    if beta == 2.0:
+        with pytest.raises(ValueError, match="majorizer overflows"):
+            updates.mu_h(Y, W * 1e200, H, beta, row_sums_one=True)
+
+
 def test_long_kl_row_sums_to_one_to_an_ulp(rng):
     """10⁵ entries, 80 % of them floored (the shape of a `classic` row of H): the running sums
     are compensated, so Σh − 1 is the rounding of c and of each entry, not of 2·10⁴ additions

@@ -1,0 +1,100 @@
+// Checks that the numbers a kernel forms stay inside the floating-point range of its dtype:
+// an update whose product W H or majorizer P, Q overflows gives no error by itself, only a
+// silently wrong factor (for β < 1 an infinite W H makes P and Q zero) or a solve without a
+// root. Each check is one sweep over a factor-sized array, never over the data.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "deepnmf/types.hpp"
+
+namespace deepnmf {
+
+/// The largest entry of a matrix (a row-major view), NaN when an entry is NaN.
+template <class A>
+double largest_entry(const A& a) {
+  using T = std::remove_cv_t<typename A::Scalar>;
+  T top = T(0);
+  SameWidthInt<T> nan = 0;  // integer flags as wide as T: the sweep vectorizes
+  for (Index i = 0; i < a.rows(); ++i) {
+    const T* row = a.data() + i * a.outerStride();
+    for (Index j = 0; j < a.cols(); ++j) {
+      top = row[j] > top ? row[j] : top;
+      nan |= SameWidthInt<T>(row[j] != row[j]);
+    }
+  }
+  return nan ? std::numeric_limits<double>::quiet_NaN() : double(top);
+}
+
+/// Whether every entry of a matrix is finite.
+template <class A>
+bool all_finite(const A& a) {
+  using T = std::remove_cv_t<typename A::Scalar>;
+  const T big = std::numeric_limits<T>::max();
+  SameWidthInt<T> bad = 0;
+  for (Index i = 0; i < a.rows(); ++i) {
+    const T* row = a.data() + i * a.outerStride();
+    for (Index j = 0; j < a.cols(); ++j) bad |= SameWidthInt<T>(!(std::abs(row[j]) <= big));
+  }
+  return !bad;
+}
+
+inline std::string magnitude(double v) {
+  std::ostringstream s;
+  s.precision(3);
+  s << v;
+  return s.str();
+}
+
+/// W H must be representable in T: every entry of it is at most r · max W · max H, kept a
+/// factor 16 below T's largest number (the majorizer sums such entries times the factors).
+/// Factors this large are outside the range the updates can represent: the update is
+/// invariant to scaling the data and W by the same power of two, which brings them back.
+template <class T, class FW, class FH>
+void require_product_in_range(const FW& W, const FH& H, const char* who) {
+  const double w = largest_entry(W), h = largest_entry(H), r = double(W.cols());
+  if (std::isnan(w) || std::isnan(h))
+    throw std::invalid_argument(std::string(who) + ": " + (std::isnan(w) ? "W" : "H") +
+                                " must be nonnegative and free of NaN");
+  const double bound = double(std::numeric_limits<T>::max()) / 16.0;
+  if (!(w * h * r <= bound)) {
+    throw std::domain_error(std::string(who) + ": W H overflows " +
+                            (sizeof(T) == 4 ? "float32" : "float64") + " (largest entry of W " +
+                            magnitude(w) + ", of H " + magnitude(h) + ", rank " +
+                            magnitude(r) + "): scale the data and W down by the same power of "
+                            "two (the update is invariant to it)");
+  }
+}
+
+/// The majorizer of an update must be finite: P = Wᵀ(W H)^(β−1) or Q = Wᵀ(Y ⊙ (W H)^(β−2))
+/// (or their W-type forms) overflowed — data far above W H, or a β whose powers of W H leave
+/// the range.
+template <class T, class MP, class MQ>
+void require_finite_majorizer(const MP& P, const MQ& Q, double beta, const char* who) {
+  if (all_finite(P) && all_finite(Q)) return;
+  std::ostringstream s;
+  s << who << ": the update's majorizer overflows " << (sizeof(T) == 4 ? "float32" : "float64")
+    << " at beta = " << beta << " (powers of W H, or the data over them, are too large): the "
+       "data and the factors lie outside the range the update can represent; rescale the data "
+       "and the factors to unit size (the fit is invariant to it)"
+    << (sizeof(T) == 4 ? " or use float64" : "");
+  throw std::domain_error(s.str());
+}
+
+/// The same for a factor updated line by line in a pass that forms no P, Q blocks (the
+/// sparse KL MU): its result must be finite.
+template <class T, class F>
+void require_finite_update(const F& factor, const char* who, const char* name) {
+  if (all_finite(factor)) return;
+  throw std::domain_error(std::string(who) + ": the update of " + name + " overflows " +
+                          (sizeof(T) == 4 ? "float32" : "float64") + " (the data over W H is "
+                          "too large): rescale the data and the factors to unit size (the fit "
+                          "is invariant to it)" + (sizeof(T) == 4 ? " or use float64" : ""));
+}
+
+}  // namespace deepnmf
