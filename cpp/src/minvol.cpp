@@ -23,7 +23,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 /// Root w > 0 of a w² + b w − w̃R = 0 written with T = 2 a w̃ and S = 2 T R (see header), and
 /// dw/dμ = −w / √(b² + S).
 inline std::pair<double, double> wstep_entry(double wt, double R, double T, double S, double b) {
-  const double D = std::sqrt(b * b + S);
+  // √(b² + S) as hypot: with a volume weight α of 1e200, b² overflowed and every entry of the
+  // column went to the floor (its sum 30 ε instead of one)
+  const double D = std::hypot(b, std::sqrt(S));
   double w;
   if (b >= 0.0) w = (D + b) > 0.0 ? 2.0 * wt * R / (D + b) : 0.0;  // no cancellation
   else w = wt * (D - b) / T;
@@ -33,10 +35,13 @@ inline std::pair<double, double> wstep_entry(double wt, double R, double T, doub
 /// One column of a W-step: the multiplier μ with Σ_i max(w_i(μ), ε) = 1, where entry(i, μ)
 /// returns {w_i(μ), dw_i/dμ} (w decreasing in μ), solved by safeguarded Newton from `start` on
 /// (lo, ∞); then writes the floored column into W(·, k), rescaling the entries above the floor
-/// so it sums to one to the last bits. Returns the root (μ and iterations).
+/// so it sums to one to the last bits. ε is the floor of the factor's dtype (`floor`): the
+/// solve runs in double, but a float32 W must not get entries below float32's ε. Returns the
+/// root (μ and iterations).
 template <class Entry>
-Root solve_column(Entry&& entry, Index m, double start, double lo, double scale, MatD& W, Index k) {
-  const double eps = std::numeric_limits<double>::epsilon();
+Root solve_column(Entry&& entry, Index m, double start, double lo, double scale, double floor,
+                  MatD& W, Index k) {
+  const double tol = std::numeric_limits<double>::epsilon(), eps = floor;
   auto F = [&](double mu) {  // 1 − Σ max(w_i(μ), ε): increasing in μ
     double s = 0.0, ds = 0.0;
     for (Index i = 0; i < m; ++i) {
@@ -50,7 +55,7 @@ Root solve_column(Entry&& entry, Index m, double start, double lo, double scale,
     }
     return std::pair<double, double>{1.0 - s, -ds};
   };
-  const Root root = solve_increasing(F, start, lo, kInf, scale, 4 * eps, 4 * eps);
+  const Root root = solve_increasing(F, start, lo, kInf, scale, 4 * tol, 4 * tol);
   double total = 0.0, floored = 0.0;
   for (Index i = 0; i < m; ++i) {
     W(i, k) = std::max(entry(i, root.x).first, eps);
@@ -100,6 +105,7 @@ MinvolBlock minvol_block_with(Pass&& pass, const CMatRef<T>& W, const LogdetMajo
   const Index m = W.rows(), r = W.cols();
   MinvolBlock blk;
   blk.alpha = alpha;
+  blk.floor = floor_eps<T>();
   blk.W_tilde = W.template cast<double>();
   blk.R.resize(m, r);
   Vec<T> c_t;
@@ -140,7 +146,7 @@ int minvol_wstep(const MinvolBlock& blk, const MatD& V, VecD& mu, MatD& W) {
     double start = mu[k];
     if (!(start > lo)) start = lo + std::max(1.0, std::abs(lo));
     const double scale = std::max({1.0, blk.c.cwiseAbs().maxCoeff(), C.cwiseAbs().maxCoeff()});
-    const Root root = solve_column(entry, m, start, lo, scale, W, k);
+    const Root root = solve_column(entry, m, start, lo, scale, blk.floor, W, k);
     mu[k] = root.x;
     worst = std::max(worst, root.iterations);
   }
@@ -175,7 +181,7 @@ int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const
       return std::pair<double, double>{w, dpsi > 0.0 ? -w / dpsi : 0.0};
     };
     const double scale = std::max({1.0, blk.c.cwiseAbs().maxCoeff(), e.col(k).cwiseAbs().maxCoeff()});
-    const Root root = solve_column(entry, m, mu[k], -kInf, scale, W, k);
+    const Root root = solve_column(entry, m, mu[k], -kInf, scale, blk.floor, W, k);
     mu[k] = root.x;
     worst = std::max(worst, root.iterations);
   }
@@ -247,7 +253,7 @@ AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const MatD* W_bar, double alp
       rep.iterations = minvol_exact_wstep(blk, maj, W_bar, lam, mu, Wn);
       rep.block_decrease = minvol_block_objective(blk, maj, W_bar, lam, blk.W_tilde) -
                            minvol_block_objective(blk, maj, W_bar, lam, Wn);
-      W = Wn.cast<T>();
+      W = Wn.cast<T>();  // entries ≥ T's ε already (solve_column), rounding keeps them so
       return rep;
     }
     const MatD log_W_bar = W_bar->array().log().matrix();
@@ -282,10 +288,7 @@ AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const MatD* W_bar, double alp
       return rep;
     }
   }
-  W = Wn.cast<T>();
-  if constexpr (std::is_same_v<T, float>) {  // re-impose the floor after rounding to float
-    W = W.cwiseMax(floor_eps<T>());
-  }
+  W = Wn.cast<T>();  // entries ≥ T's ε already (solve_column), rounding keeps them so
   return rep;
 }
 

@@ -37,6 +37,7 @@ struct MinvolBlock {
   MatD T_alpha;               // 4α W̃(A⁺+A⁻): T = T_alpha + 2ρ W̃
   VecD c;
   double alpha = 0, rho = 0;
+  double floor = 0;  // ε of the factor's dtype: the W-steps floor their entries there
   /// Change ρ (adaptive ADMM): T and S depend on it, C0 does not.
   void set_rho(double new_rho) {
     rho = new_rho;
