@@ -38,6 +38,18 @@ def aligned(a: Any, dtype: Any, order: str, copy: bool = False) -> np.ndarray:
     return out
 
 
+def rounding_level(values: np.ndarray, beta: float, r: int) -> float:
+    """8 r ε² Σ x^β over the positive entries (in row chunks: no data-sized temporary)."""
+    flat = values.reshape(-1)
+    total = 0.0
+    for start in range(0, flat.size, 1 << 16):
+        x = flat[start:start + (1 << 16)].astype(np.float64)
+        x = x[x > 0]
+        total += float(np.sum(x if beta == 1.0 else x**beta))
+    eps = float(np.finfo(values.dtype).eps)
+    return 8.0 * r * eps * eps * total
+
+
 class DenseData:
     """A C-contiguous float32/float64 array."""
 
@@ -55,6 +67,12 @@ class DenseData:
 
     def mean(self) -> float:
         return float(self.X.mean())
+
+    def rounding_level(self, beta: float, r: int) -> float:
+        """The error Dβ(X, V) of a V that reproduces X to the rounding of a product of rank r:
+        V = X (1 + δ) with δ² ≈ r ε² per entry gives Σ dβ ≈ Σ x^β δ²/2, and 16 times that
+        is taken (see _layers.auto_weights)."""
+        return rounding_level(self.X, beta, r)
 
     def factor_layout(self, H: np.ndarray, copy: bool = False) -> np.ndarray:
         """H (r×n) in the layout the dense kernels read: C order, the data's dtype (a new
@@ -207,6 +225,10 @@ class SparseData:
 
     def mean(self) -> float:
         return float(self.csr.data.sum() / (self.shape[0] * self.shape[1]))
+
+    def rounding_level(self, beta: float, r: int) -> float:
+        """As DenseData.rounding_level (zeros add nothing for β > 0)."""
+        return rounding_level(self.csr.data, beta, r)
 
     def factor_layout(self, H: np.ndarray, copy: bool = False) -> np.ndarray:
         """H (r×n) in the layout the sparse kernels read: Fortran order, the data's dtype (a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,35 @@ def check_ranks(ranks: Any, shape: tuple[int, int]) -> list[int]:
             f"ranks {rs} are not strictly decreasing; the deep model assumes r1 > r2 > ...",
             UserWarning, stacklevel=3)
     return rs
+
+
+def explicit_weights(weights: Any, L: int) -> np.ndarray:
+    """Given λℓ: L positive finite numbers whose ratios λℓ+1/λℓ (what the coupled updates
+    use) are finite and nonzero too — [5e-324, 1] has the ratio 2e323 = inf."""
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if w.shape != (L,) or not np.all(np.isfinite(w)) or not np.all(w > 0):
+        raise ValueError(f"weights must be 'auto' or {L} positive finite numbers, got {weights!r}")
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        ratios = w[1:] / w[:-1]
+    if not (np.all(np.isfinite(ratios)) and np.all(ratios > 0)):
+        raise ValueError(f"weights {weights!r} span more than float64's range: the updates use "
+                         "the ratios of consecutive weights, which must be finite and nonzero")
+    return w
+
+
+def auto_weights(losses: np.ndarray, rounding: Callable[[int], float]) -> np.ndarray:
+    """'auto' λℓ = 1 / Dℓ at the initial factors (paper Section 4.1). An initial error at the
+    rounding level of its layer (`rounding(ℓ)`, see DenseData.rounding_level) is refused: λℓ
+    would weigh rounding noise by 1e30 and more (a 3 × 1 matrix fit exactly by its
+    initialization had λ = 5e31 and F went 1, 0, 2.79, …)."""
+    for l, d in enumerate(losses):
+        level = rounding(l)
+        if not d > level:
+            raise ValueError(
+                f"weights='auto' needs an initial error above rounding at every layer; layer "
+                f"{l + 1}'s is {d:.3g} (its rounding level {level:.3g}): the initial factors "
+                "reproduce it exactly, and 1/D would weigh noise; give explicit weights")
+    return 1.0 / np.asarray(losses, dtype=np.float64)
 
 
 def product(A: np.ndarray, B: np.ndarray, n_threads: int) -> np.ndarray:

@@ -25,7 +25,9 @@ from ._base import (
 from ._data import DenseData, check_input
 from ._history import LayerHistory
 from ._layers import (
+    auto_weights,
     check_ranks,
+    explicit_weights,
     explicit_factors,
     model_factors,
     normalize_rows,
@@ -541,24 +543,19 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         W_list, H_list = explicit_factors(self.init, ranks, data.shape, data.dtype)
         return W_list, H_list, None
 
-    def _weights(self, losses: np.ndarray, source: Any = None) -> np.ndarray:
+    def _weights(self, losses: np.ndarray, rounding: Callable[[int], float],
+                 source: Any = None) -> np.ndarray:
         L = len(losses)
         if isinstance(self.weights, str) and self.weights == "auto" and source is not None \
                 and getattr(source, "weights_", None) is not None:
             w = np.array(source.weights_, dtype=np.float64).reshape(-1)  # continue the same F
             if w.shape == (L,):
-                return w
+                return explicit_weights(w, L)
         if isinstance(self.weights, str):
             if self.weights != "auto":
                 raise ValueError(f"weights={self.weights!r}: use 'auto' or {L} positive numbers")
-            if not np.all(losses > 0):
-                raise ValueError("weights='auto' needs a nonzero initial error at every layer "
-                                 f"(got {losses}); give explicit weights")
-            return 1.0 / losses
-        w = np.asarray(self.weights, dtype=np.float64).reshape(-1)
-        if w.shape != (L,) or not np.all(np.isfinite(w)) or not np.all(w > 0):
-            raise ValueError(f"weights must be 'auto' or {L} positive finite numbers, got {self.weights!r}")
-        return w
+            return auto_weights(losses, rounding)
+        return explicit_weights(self.weights, L)
 
     # ------------------------------------------------------------ fitting
     def fit(self, X: Any, y: Any = None) -> DeepNMF:
@@ -599,7 +596,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             return layer(l).divergence(W[l], H[l], beta, nt)
 
         losses0 = np.array([layer_loss(l) for l in range(L)])
-        lam = self._weights(losses0, source)
+        lam = self._weights(losses0, lambda l: layer(l).rounding_level(beta, ranks[l]), source)
         hist = LayerHistory(losses0, check_positive_int(self.loss_every, "loss_every"),
                             self.verbose)
 

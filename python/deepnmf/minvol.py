@@ -20,7 +20,15 @@ from ._base import (
     warn_interrupted,
 )
 from ._data import DenseData, check_input
-from ._layers import check_ranks, explicit_factors, model_factors, product, start_model
+from ._layers import (
+    auto_weights,
+    check_ranks,
+    explicit_factors,
+    explicit_weights,
+    model_factors,
+    product,
+    start_model,
+)
 from ._validation import check_positive_int, check_tol, resolve_n_threads
 from .deep import MultilayerNMF, _LayeredMixin
 from .nmf import STAGNATION_WINDOW, stagnated
@@ -260,16 +268,15 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
 
         D0, V0 = data_terms(), volumes()
         if continued and isinstance(self.weights, str) and self.weights == "auto":
-            lam = np.array(source.weights_, dtype=np.float64)  # continue the same objective
+            # continue the same objective
+            lam = explicit_weights(np.array(source.weights_, dtype=np.float64), L)
             lam[0] /= scale
         elif isinstance(self.weights, str):
             if self.weights != "auto":
                 raise ValueError(f"weights={self.weights!r}: use 'auto' or {L} positive numbers")
-            if not np.all(D0 > 0):
-                raise ValueError("weights='auto' needs a nonzero initial error at every layer")
-            lam = 1.0 / D0
+            lam = auto_weights(D0, lambda l: layer(l).rounding_level(1.0, ranks[l]))
         else:
-            lam = _per_layer(self.weights, L, "weights")
+            lam = explicit_weights(self.weights, L)
             lam[0] /= scale  # D1 of the scaled data is scale × D1: same problem
         if self.alpha is not None:
             alpha = _per_layer(self.alpha, L, "alpha", allow_zero=True)

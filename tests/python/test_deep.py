@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import deepnmf
-from deepnmf import DeepNMF, MultilayerNMF, updates
+from deepnmf import DeepNMF, MinVolDeepNMF, MultilayerNMF, updates
 from deepnmf.datasets import load_cbcl_faces
 from deepnmf.metrics import hoyer_sparsity
 
@@ -86,6 +86,29 @@ def test_cbcl_objective_non_increasing(beta):
     assert np.max(np.diff(F) / F[:-1]) <= 1e-12
     assert F[-1] < F[0]
     assert_constraints(model)
+
+
+def test_auto_weights_refuse_an_initial_error_at_the_rounding_level():
+    """A 3 × 1 matrix is fit exactly by its initialization, up to rounding: D = 5.7e-33 gave
+    λ = 1.8e32 and F went 1, 0, 0, … (only an exact 0 was refused). Explicit weights fit it."""
+    X = np.random.default_rng(1).uniform(0.1, 1, (3, 1))
+    with pytest.raises(ValueError, match="above rounding at every layer; layer 1's is 5.66e-33"):
+        DeepNMF([1], max_iter=5, tol=0).fit(X)
+    with pytest.raises(ValueError, match="above rounding"):
+        MinVolDeepNMF([1], max_iter=5).fit(X)
+    model = DeepNMF([1], weights=[1.0], max_iter=5, tol=0).fit(X)
+    assert np.all(model.loss_history_[:, -1] < 1e-30)
+
+
+def test_weights_whose_ratios_overflow_are_refused():
+    """The coupled updates take λℓ+1/λℓ: [5e-324, 1] reached the core as lam = inf."""
+    X = np.random.default_rng(2).uniform(0.1, 1, (8, 6))
+    with pytest.raises(ValueError, match="span more than float64's range"):
+        DeepNMF([3, 2], weights=[5e-324, 1], init_iter=2, max_iter=2).fit(X)
+    with pytest.raises(ValueError, match="span more than float64's range"):
+        MinVolDeepNMF([3, 2], weights=[5e-324, 1], init_iter=2, max_iter=2).fit(X)
+    model = DeepNMF([3, 2], weights=[1e-300, 1], init_iter=2, max_iter=3, tol=0).fit(X)
+    assert np.all(np.isfinite(model.loss_history_))
 
 
 def test_extreme_weights_stay_finite_and_decrease():
