@@ -2,6 +2,7 @@
 // spec deep-beta-updates.md §1), shared by the divergence, MU, multiplier and coupled kernels.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -35,11 +36,98 @@ struct Beta {
   }
 };
 
+namespace detail {
+
+/// δ − log1p(δ) = Σ_{k≥2} (−δ)^k / k for δ > −1, to a few ulp: near 0 through s = δ/(2 + δ),
+/// where log1p(δ) = 2 atanh(s) and δ = 2s/(1 − s) give δ − log1p δ = 2s²/(1 − s) −
+/// 2 Σ_{k≥1} s^(2k+1)/(2k + 1), a sum without cancellation (|s| ≤ 1/7 for |δ| ≤ 1/4: ten
+/// terms); beyond, the subtraction loses at most a factor 10.
+inline double log1p_gap(double delta) {
+  if (!(std::abs(delta) <= 0.25)) return delta - std::log1p(delta);
+  const double s = delta / (2.0 + delta), z = s * s;
+  double series = 0.0;  // Σ_{k≥1} z^(k−1) / (2k + 1), Horner from k = 10
+  for (int k = 10; k >= 1; --k) series = series * z + 1.0 / (2 * k + 1);
+  return 2.0 * z / (1.0 - s) - 2.0 * s * z * series;
+}
+
+/// (e^(a ℓ) − 1)/a for any real a (a = 0: ℓ), without dividing two tiny numbers: for
+/// |a ℓ| < 1e-5 by its series ℓ (1 + aℓ/2 + (aℓ)²/6 + (aℓ)³/24).
+inline double expm1_over(double a, double l) {
+  const double t = a * l;
+  if (std::abs(t) < 1e-5) return l * (1.0 + t * (0.5 + t * (1.0 / 6.0 + t / 24.0)));
+  return std::expm1(t) / a;
+}
+
+/// dβ(x|y)/x^β = φ(ℓ) = (e^(βℓ) − 1)/β − (e^((β−1)ℓ) − 1)/(β−1), ℓ = ln(y/x), for |ℓ| small:
+/// φ = Σ_{k≥2} c_k ℓ^k / k! with c_k = β^(k−1) − (β−1)^(k−1) = Σ_{i<k−1} β^i (β−1)^(k−2−i)
+/// (c_2 = 1, c_3 = 2β − 1, …; recurrence c_{k+1} = β^(k−1) + (β−1) c_k) — no division by β
+/// or β − 1, so no cancellation of terms of size 1/β near the special β, and φ = ℓ²/2 (1 + …)
+/// keeps its relative accuracy as x → y. The coefficients are carried as γ_k = c_k / M^(k−2),
+/// M = max(1, |β|, |β−1|), so |γ_k| ≤ k − 1 and nothing overflows for any β; the sum stops
+/// when that bound times the next power of ℓ is below an ulp (some c_k vanish: β = 1/2 has
+/// c_3 = c_5 = 0). For |ℓ| M ≤ 1/2 that is within 24 terms.
+inline double phi_series(double beta, double l) {
+  const double M = std::max({1.0, std::abs(beta), std::abs(beta - 1.0)});
+  const double bb = beta / M, b1 = (beta - 1.0) / M, Ml = M * l;
+  double gamma = 1.0, bb_pow = bb;  // γ_k and (β/M)^(k−1), from k = 2
+  double scale = l * l / 2.0;       // ℓ² (Mℓ)^(k−2) / k!
+  double sum = 0.0;
+  for (int k = 2; k < 40; ++k) {
+    sum += gamma * scale;
+    if (double(k) * std::abs(scale * Ml) <= 1e-18 * std::abs(sum)) break;
+    gamma = bb_pow + b1 * gamma;
+    bb_pow *= bb;
+    scale *= Ml / double(k + 1);
+  }
+  return sum;
+}
+
+/// x^β e^m g for g ≥ 0 and m ≥ 0: through pow where x^β and the result are normal numbers
+/// (an ulp or two), else in the log domain, where x^β alone would over- or underflow.
+inline double times_power(double x, double beta, double m, double g) {
+  constexpr double kMin = std::numeric_limits<double>::min();
+  if (!(g > 0.0)) return 0.0;  // the rounding of a divergence that is ≥ 0
+  const double xb = std::pow(x, beta);
+  if (xb >= kMin && m < 700.0) {
+    const double d = xb * std::exp(m) * g;
+    if (d >= kMin && d <= std::numeric_limits<double>::max()) return d;
+  }
+  return std::exp(beta * std::log(x) + m + std::log(g));
+}
+
+/// The general-β divergence for x, y > 0 finite.
+inline double general_pair(double x, double y, double beta) {
+  const double M = std::max({1.0, std::abs(beta), std::abs(beta - 1.0)});
+  // ℓ = ln(y/x): through log1p of the exact difference near x = y (Sterbenz), through the
+  // ratio where it is a normal number, else as a difference of logarithms
+  const double r = y / x;
+  const double l = (r > 0.5 && r < 2.0) ? std::log1p((y - x) / x)
+                   : (r > 1e-300 && r < 1e300) ? std::log(r) : std::log(y) - std::log(x);
+  if (std::abs(l) * M <= 0.5) return times_power(x, beta, 0.0, phi_series(beta, l));
+  // d = x^β [(e^(βℓ) − 1)/β − (e^((β−1)ℓ) − 1)/(β−1)]. Each bracket (e^(aℓ) − 1)/a is
+  // e^max(aℓ, 0) times a factor below |ℓ| in size: (e^t − 1)/a for t < 0, (1 − e^(−t))/a
+  // for t ≥ 0, both through expm1_over (β near 0 or 1: t tiny, no division of tiny numbers).
+  // The two are combined under their larger exponent m, so that neither e^(βℓ) nor x^β
+  // overflows on its own: d = x^β e^m g.
+  auto bracket = [&](double a, double& top) {
+    const double t = a * l;
+    top = std::max(t, 0.0);
+    return t >= 0.0 ? -expm1_over(a, -l) : expm1_over(a, l);
+  };
+  double t1 = 0.0, t2 = 0.0;
+  const double b1 = bracket(beta, t1), b2 = bracket(beta - 1.0, t2);
+  const double m = std::max(t1, t2);
+  return times_power(x, beta, m, b1 * std::exp(t1 - m) - b2 * std::exp(t2 - m));
+}
+
+}  // namespace detail
+
 /// dβ(x|y) for one pair, in double precision, for any real β. Conventions: 0·log 0 = 0, so
-/// d(0|y) = y^β/β for β > 0; d(x|0) = +inf for x > 0 and β ≤ 1. d(0|y) for β ≤ 0 is not
-/// defined (infinite): callers reject zeros in x first (zero_x_undefined()).
-/// Written to avoid cancellation near x = y: with u = y/x, KL is (y−x)(1 − ln u/(u−1)) and the
-/// general case factors x^β out and uses expm1, so relative accuracy holds for β near 0 or 1.
+/// d(0|y) = y^β/β for β > 0; d(x|0) = +inf for x > 0 and β ≤ 1; d(x|+inf) is the limit (+inf,
+/// or x^β/(β(β−1)) for β < 0). d(0|y) for β ≤ 0 is not defined (infinite): callers reject
+/// zeros in x first (zero_x_undefined()). Relative accuracy a few ulp of the exact value for
+/// the double inputs, also as x → y (series in δ = (y − x)/x or ℓ = ln(y/x), where dβ is
+/// O(δ²)) and for β near 0 or 1 (no terms of size 1/β or 1/(β − 1) cancel).
 inline double beta_divergence_pair(double x, double y, const Beta& b) {
   const double inf = std::numeric_limits<double>::infinity();
   switch (b.kind) {
@@ -47,37 +135,27 @@ inline double beta_divergence_pair(double x, double y, const Beta& b) {
       const double d = x - y;
       return 0.5 * d * d;
     }
-    case Beta::KL: {
+    case Beta::KL: {  // x ln(x/y) − x + y = x (δ − log1p δ), δ = (y − x)/x
       if (x == 0.0) return y;
-      if (y == 0.0) return inf;
-      const double u = y / x;
-      if (u == 1.0) return 0.0;
-      if (u > 0.5 && u < 2.0) return (y - x) * (1.0 - std::log(u) / (u - 1.0));
-      return x * (std::log(x) - std::log(y)) + (y - x);  // far from x = y: no cancellation,
-                                                         // and no overflow of y/x
+      if (y == 0.0 || y == inf) return inf;
+      const double r = y / x;
+      if (r > 0.5 && r < 2.0) return x * detail::log1p_gap((y - x) / x);  // y − x exact
+      const double lr = (r > 1e-300 && r < 1e300) ? std::log(r) : std::log(y) - std::log(x);
+      return x * (-lr) + (y - x);  // far from x = y: the terms do not cancel
     }
-    case Beta::IS: {
-      if (y == 0.0) return inf;
-      const double u = x / y;  // x > 0 here (zeros rejected by the caller)
-      if (u == 1.0) return 0.0;
-      if (u > 0.5 && u < 2.0) return ((x - y) / y) * (1.0 - std::log(u) / (u - 1.0));
-      return u - (std::log(x) - std::log(y)) - 1.0;
+    case Beta::IS: {  // x/y − ln(x/y) − 1 = δ − log1p δ, δ = (x − y)/y
+      if (y == 0.0 || y == inf) return inf;  // x > 0 here (zeros rejected by the caller)
+      const double u = x / y;
+      if (u > 0.5 && u < 2.0) return detail::log1p_gap((x - y) / y);
+      const double lu = (u > 1e-300 && u < 1e300) ? std::log(u) : std::log(x) - std::log(y);
+      return u - lu - 1.0;
     }
     default: {
       const double beta = b.value;
       if (x == 0.0) return std::pow(y, beta) / beta;  // β > 0 here
       if (y == 0.0) return beta > 1.0 ? std::pow(x, beta) / (beta * (beta - 1.0)) : inf;
-      // d = x^β/(β(β−1)) · [(β−1)(e^{βℓ}−1) − β(e^{(β−1)ℓ}−1)],  ℓ = ln(y/x)
-      const double lx = std::log(x), ly = std::log(y), l = ly - lx;
-      if (std::abs(l) <= 1.0) {
-        const double bracket = (beta - 1.0) * std::expm1(beta * l) - beta * std::expm1((beta - 1.0) * l);
-        return std::exp(beta * lx) * (bracket / (beta * (beta - 1.0)));
-      }
-      // far from x = y (ratio beyond e): the three terms, each through logs; a term that
-      // overflows makes the (nonnegative) divergence overflow too
-      const double d = std::exp(beta * lx) / (beta * (beta - 1.0)) + std::exp(beta * ly) / beta -
-                       std::exp(lx + (beta - 1.0) * ly) / (beta - 1.0);
-      return std::isnan(d) ? inf : std::max(d, 0.0);
+      if (y == inf) return beta < 0.0 ? std::pow(x, beta) / (beta * (beta - 1.0)) : inf;
+      return detail::general_pair(x, y, beta);
     }
   }
 }

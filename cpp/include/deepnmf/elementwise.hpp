@@ -71,7 +71,7 @@ double ratio_log_chunk(const T* xs, const T* vs, Index c) {
   // a subnormal ratio has lost its precision to underflow: the caller's exact path
   if (log_into(u, L, c)) return std::numeric_limits<double>::quiet_NaN();
   for (Index k = 0; k < c; ++k) {
-    const T phi = (u[k] - T(1)) - L[k];
+    const T phi = std::max((u[k] - T(1)) - L[k], T(0));  // ≥ 0: a last-bit tie of ln u
     d[k] = KL ? (xs[k] > T(0) ? xs[k] * phi : vs[k]) : phi;  // KL: d(0|v) = v
   }
   return ordered_chunk_sum(d, c);
