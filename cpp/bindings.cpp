@@ -81,6 +81,8 @@ void register_multiplier_t(py::module_& m) {
       [](CVecRef<T> h_tilde, CVecRef<T> p, CVecRef<T> q, double beta) {
         const Index n = h_tilde.size();
         require(p.size() == n && q.size() == n, "solve_row_multiplier: lengths differ");
+        for (const T* a : {h_tilde.data(), p.data(), q.data()})
+          require_aligned_ptr(a, "solve_row_multiplier", "an argument");
         require(n > 0, "solve_row_multiplier: empty row");
         Vec<T> h(n);
         double mu = 0.0;
@@ -98,6 +100,8 @@ void register_multiplier_t(py::module_& m) {
       [](MatRef<T> Ht, CMatRef<T> Qt, int n_threads) {
         require(Ht.rows() == Qt.rows() && Ht.cols() == Qt.cols(),
                 "rowsum_kl_transposed: Ht and Qt differ in shape");
+        require_aligned(Ht, "rowsum_kl_transposed", "Ht");
+        require_aligned(Qt, "rowsum_kl_transposed", "Qt");
         const Mat<T> Q = Qt;  // the kernel takes a plain matrix (the sparse pass's own buffer)
         py::gil_scoped_release nogil;
         rowsum_update_kl_transposed<T>(Ht, Q, n_threads);
@@ -126,6 +130,8 @@ void register_coupled_t(py::module_& m) {
         const Index r = w_tilde.size();
         require(w_bar.size() == r && P.size() == r && Q.size() == r,
                 "coupled_w_row: lengths differ");
+        for (const T* a : {w_tilde.data(), w_bar.data(), P.data(), Q.data()})
+          require_aligned_ptr(a, "coupled_w_row", "an argument");
         Vec<T> out(r);
         coupled_w_row<T>(w_tilde.data(), w_bar.data(), P.data(), Q.data(), out.data(), r, lam,
                          Beta(beta));
@@ -142,6 +148,7 @@ void register_special_t(py::module_& m) {
   m.def(
       "wright_omega",
       [](Arr y) {
+        require_aligned_ptr(y.data(), "wright_omega", "y");
         Arr out(std::vector<py::ssize_t>(y.shape(), y.shape() + y.ndim()));
         const T* in = y.data();
         T* o = out.mutable_data();
@@ -156,6 +163,7 @@ void register_special_t(py::module_& m) {
   m.def(
       "lambert_w0",
       [](Arr x) {
+        require_aligned_ptr(x.data(), "lambert_w0", "x");
         Arr out(std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
         const T* in = x.data();
         T* o = out.mutable_data();
@@ -202,7 +210,11 @@ void register_minvol_t(py::module_& m) {
       "delta"_a, "rho"_a, "tol"_a, "max_iter"_a, "n_threads"_a = 1, "adaptive_rho"_a = false, "exact"_a = false,
       "In-place min-vol W-update (ADMM for l < L; one exact step when W_bar is None).");
   m.def(
-      "logdet_gram", [](CMatRef<T> W, double delta) { return logdet_gram<T>(W, delta); },
+      "logdet_gram",
+      [](CMatRef<T> W, double delta) {
+        require_aligned(W, "logdet_gram", "W");
+        return logdet_gram<T>(W, delta);
+      },
       "W"_a.noconvert(), "delta"_a, "ln det(W^T W + delta I).");
   m.def(
       "minvol_wstep",
@@ -252,6 +264,9 @@ Compressed<T, I> compressed(const py::array_t<I, py::array::c_style>& ptr,
   require(outer >= 0 && inner >= 0 && ptr.size() == outer + 1,
           std::string(who) + ": index pointer length does not match the shape");
   require(idx.size() == val.size(), std::string(who) + ": indices and data differ in length");
+  require_aligned_ptr(ptr.data(), who, "the index pointer");
+  require_aligned_ptr(idx.data(), who, "the indices");
+  require_aligned_ptr(val.data(), who, "the values");
   Compressed<T, I> c;
   c.outer = outer;
   c.inner = inner;
@@ -289,6 +304,7 @@ class FactorTranspose {
     require(f_order || (H.flags() & py::array::c_style) != 0,
             w + ": H must be contiguous (C or Fortran order)");
     r_ = H.shape(0), n_ = H.shape(1);
+    require_aligned_ptr(H.data(), w, "H");
     data_ = writes ? H.mutable_data() : const_cast<T*>(H.data());
     is_view_ = f_order;
   }

@@ -162,6 +162,8 @@ template <class T>
 void check_coupled_args(const CMatRef<T>& W, const CMatRef<T>& W_bar, double lam) {
   require(W_bar.rows() == W.rows() && W_bar.cols() == W.cols(),
           "coupled_w: W_bar has shape " + shape_of(W_bar) + ", W has " + shape_of(W));
+  require_aligned(W, "coupled_w", "W");
+  require_aligned(W_bar, "coupled_w", "W_bar");
   require(std::isfinite(lam) && lam > 0.0, "coupled_w: lam must be a positive finite number");
   require(all_positive(W_bar), "coupled_w: W_bar must be positive (floor it at eps)");
   require(all_positive(W), "coupled_w: W must be positive (floor it at eps)");

@@ -33,6 +33,8 @@ double beta_divergence(const CMatRef<T>& X, const CMatRef<T>& V, double beta, in
   const Beta b(beta);
   require(X.rows() == V.rows() && X.cols() == V.cols(),
           "beta_divergence: shapes differ: " + shape_of(X) + " and " + shape_of(V));
+  require_aligned(X, "beta_divergence", "A");
+  require_aligned(V, "beta_divergence", "B");
   check_data(X, "A", b, true);
   check_data(V, "B", b, false);
   // blocks of whole rows, about 2^14 entries each (fixed by the shape: reproducible)

@@ -10,6 +10,9 @@ void product(const CMatRef<T>& A, const CMatRef<T>& B, MatRef<T> C, int n_thread
   require(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(),
           "product: shapes do not agree: A " + shape_of(A) + ", B " + shape_of(B) + ", C " +
               shape_of(C));
+  require_aligned(A, "product", "A");
+  require_aligned(B, "product", "B");
+  require_aligned(C, "product", "C");
   require_distinct(span_of(C), span_of(A), "product", "C", "A");
   require_distinct(span_of(C), span_of(B), "product", "C", "B");
   const Blocking blocks(A.rows(), block_length(B.cols() + A.cols(), A.rows()));

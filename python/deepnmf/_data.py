@@ -199,7 +199,8 @@ class SparseData:
             csr.sum_duplicates()
             csr.eliminate_zeros()
             csr.sort_indices()
-        if not csr.data.flags.c_contiguous:  # a strided view of the caller's values
+        if not (csr.data.flags.c_contiguous and csr.data.flags.aligned):  # a strided or
+            # misaligned view of the caller's values
             csr = sp.csr_matrix((np.ascontiguousarray(csr.data), csr.indices, csr.indptr),
                                 shape=csr.shape)
         itype = np.int64 if (csr.indptr.dtype == np.int64 or csr.indices.dtype == np.int64) else np.int32

@@ -81,7 +81,10 @@ def as_float_array(a: Any, name: str, *, dtype: Any = None) -> np.ndarray:
         raise ValueError(f"Expected a 2-D array for {name}, got {arr.ndim} dimension(s) "
                          f"{arr.shape}. Reshape your data either using array.reshape(-1, 1) if "
                          "it has a single feature or array.reshape(1, -1) if it is a single sample.")
-    return np.ascontiguousarray(arr, dtype=dtype)
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    # an array at an odd byte offset (np.frombuffer with an offset) is not aligned to its
+    # dtype: the kernels refuse it (misaligned loads are undefined behaviour); one copy
+    return out if out.flags.aligned else out.copy()
 
 
 def check_nonnegative(a: np.ndarray, name: str) -> None:

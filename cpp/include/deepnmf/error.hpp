@@ -34,12 +34,29 @@ std::string shape_of(const A& a) {
   return shape_str(a.rows(), a.cols());
 }
 
-/// Y ≈ W H: check that the three shapes agree.
+/// Memory handed over from NumPy must be aligned to its element type: NumPy allows arrays at
+/// any byte offset (np.frombuffer with an offset), and loading a double from an address that
+/// is not a multiple of 8 is undefined behaviour (the compiler's vectorized loops assume it).
+template <class T>
+void require_aligned_ptr(const T* p, const std::string& who, const char* name) {
+  require(reinterpret_cast<std::uintptr_t>(p) % alignof(T) == 0,
+          who + ": " + name + " is not aligned to its dtype (an array at an odd byte offset); "
+                              "pass a copy (numpy.require(a, requirements='A'))");
+}
+template <class A>
+void require_aligned(const A& a, const std::string& who, const char* name) {
+  require_aligned_ptr(a.data(), who, name);
+}
+
+/// Y ≈ W H: check that the three shapes agree (and that the arrays are aligned).
 template <class Y, class W, class H>
 void require_product_shapes(const Y& y, const W& w, const H& h, const char* who) {
   require(w.cols() == h.rows() && y.rows() == w.rows() && y.cols() == h.cols(),
           std::string(who) + ": shapes do not agree for Y ≈ W H: Y " + shape_of(y) + ", W " +
               shape_of(w) + ", H " + shape_of(h));
+  require_aligned(y, who, "Y");
+  require_aligned(w, who, "W");
+  require_aligned(h, who, "H");
 }
 
 /// The bytes a row-major view (unit column stride) spans: rows of `row_bytes` starting every
