@@ -59,9 +59,27 @@ def read_matrix(path: Path) -> Any:
     raise CliError(f"{path}: unknown format {suffix!r}; use .npy, .npz, .mtx or .csv")
 
 
+def output_path(args: argparse.Namespace) -> Path:
+    """Where `fit` writes its model (with the .npz suffix that save appends), checked before the
+    fit runs: never over an input (the data, the model it continues), over an existing file
+    only with --force, and in a directory that exists."""
+    out = Path(args.output)
+    if out.suffix != ".npz":
+        out = out.with_suffix(out.suffix + ".npz") if out.suffix else out.with_suffix(".npz")
+    for name in (args.input, args.init):
+        if name is not None and out.exists() and Path(name).exists() and out.samefile(name):
+            raise CliError(f"{out}: is an input of this fit; write the model to another file")
+    if out.exists() and not args.force:
+        raise CliError(f"{out}: exists; pass --force to replace it")
+    if not out.parent.is_dir():
+        raise CliError(f"{out.parent}: no such directory")
+    return out
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
     import deepnmf
 
+    out = output_path(args)
     X = read_matrix(Path(args.input))
     if args.transpose:
         X = X.T
@@ -88,7 +106,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         model = deepnmf.DeepNMF(ranks, beta=beta, max_iter=args.iters, init_iter=args.init_iters,
                                 tol=args.tol, **common)
     model.fit(X)
-    path = model.save(args.output)
+    path = model.save(out)
     print(f"{type(model).__name__} fitted on {X.shape[0]}x{X.shape[1]}; saved to {path}")
     return 0
 
@@ -194,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--init", metavar="MODEL.npz",
                    help="start from a saved model of the same kind and ranks (continue a fit)")
     f.add_argument("-o", "--output", default="model.npz")
+    f.add_argument("--force", action="store_true", help="replace an existing output file")
     f.set_defaults(run=cmd_fit)
     i = sub.add_parser("info", help="describe a saved model")
     i.add_argument("model")

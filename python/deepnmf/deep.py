@@ -40,7 +40,24 @@ from ._validation import (
     check_tol,
     resolve_n_threads,
 )
-from .nmf import BetaNMF, iterate_codes, stagnated
+from .nmf import BetaNMF, check_history, iterate_codes, stagnated
+
+
+def check_layer_ranks(values: dict) -> None:
+    """A loaded layered model's ranks_ must be its factors' ranks."""
+    ranks = [W.shape[1] for W in values["W_"]]
+    if "ranks_" in values and values["ranks_"] != ranks:
+        raise ValueError(f"ranks_ {values['ranks_']} are not the factors' ranks {ranks}")
+
+
+def check_layer_weights(values: dict, name: str) -> None:
+    """λℓ (or αℓ) of a loaded model: one per layer, finite, positive (αℓ: nonnegative)."""
+    w = values.get(name)
+    if w is None:
+        return
+    low_ok = np.all(w >= 0) if name == "alpha_" else np.all(w > 0)
+    if w.shape != (len(values["W_"]),) or not np.all(np.isfinite(w)) or not low_ok:
+        raise ValueError(f"{name} must hold one finite positive number per layer")
 
 
 class _LayeredMixin:
@@ -260,6 +277,21 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
     errors_ : ndarray of shape (L,)
         Final Dβ(W_{ℓ−1}, Wℓ Hℓ) per layer.
     """
+
+    _saved_attributes = {"W_": "factors", "H_": "factors", "n_iter_": "int",
+                         "n_iter_per_layer_": "int_list", "loss_history_": "float_arrays",
+                         "loss_iterations_": "int_arrays", "errors_": "floats", "ranks_": "int_list",
+                         "beta_": "float", "n_features_in_": "int"}
+
+    @staticmethod
+    def _check_saved(values: dict) -> None:
+        L = len(values["W_"])
+        for name in ("n_iter_per_layer_", "loss_history_", "loss_iterations_", "errors_"):
+            if name in values and len(values[name]) != L:
+                raise ValueError(f"{name} has {len(values[name])} entries for {L} layers")
+        check_layer_ranks(values)
+        for h, at in zip(values.get("loss_history_", []), values.get("loss_iterations_", [])):
+            check_history({"loss_history_": h, "loss_iterations_": at})
 
     def __init__(
         self,
@@ -488,6 +520,21 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
 
     loss_history_: np.ndarray
     weights_: np.ndarray
+
+    _saved_attributes = {"W_": "factors", "H_": "factors", "weights_": "floats",
+                         "ranks_": "int_list", "beta_": "float", "n_features_in_": "int",
+                         "loss_history_": "float_table", "loss_iterations_": "ints",
+                         "n_iter_": "int"}
+
+    @staticmethod
+    def _check_saved(values: dict) -> None:
+        check_layer_ranks(values)
+        check_layer_weights(values, "weights_")
+        h = values.get("loss_history_")
+        if h is not None and h.shape[1] != len(values["W_"]) + 1:
+            raise ValueError(f"loss_history_ has {h.shape[1]} columns for {len(values['W_'])} "
+                             "layers (each layer's error, then F)")
+        check_history(values)
 
     def __init__(
         self,

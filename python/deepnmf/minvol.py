@@ -30,7 +30,7 @@ from ._layers import (
     start_model,
 )
 from ._validation import check_positive_int, check_tol, resolve_n_threads
-from .deep import MultilayerNMF, _LayeredMixin
+from .deep import MultilayerNMF, _LayeredMixin, check_layer_ranks, check_layer_weights
 from .nmf import STAGNATION_WINDOW, stagnated
 
 
@@ -147,6 +147,23 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
 
     loss_history_: np.ndarray
     volume_history_: np.ndarray
+
+    _saved_attributes = {"W_": "factors", "H_": "factors", "weights_": "floats",
+                         "alpha_": "floats", "ranks_": "int_list", "n_features_in_": "int",
+                         "beta_": "float", "admm_rejected_": "int", "loss_history_": "float_table",
+                         "volume_history_": "float_table", "admm_iterations_": "int_table",
+                         "n_iter_": "int"}
+
+    @staticmethod
+    def _check_saved(values: dict) -> None:
+        L = len(values["W_"])
+        check_layer_ranks(values)
+        check_layer_weights(values, "weights_")
+        check_layer_weights(values, "alpha_")
+        for name, cols in (("loss_history_", L + 1), ("volume_history_", L),
+                           ("admm_iterations_", L - 1)):
+            if name in values and values[name].shape[1] != cols:
+                raise ValueError(f"{name} has {values[name].shape[1]} columns, expected {cols}")
 
     def __init__(
         self,

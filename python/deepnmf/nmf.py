@@ -59,6 +59,13 @@ def stagnated(losses: list[float], tol: float, window: int = STAGNATION_WINDOW,
     return (losses[j] - losses[-1]) <= tol * abs(losses[j])
 
 
+def check_history(values: dict) -> None:
+    """A loaded model's loss history and its iterations must have one length."""
+    h, at = values.get("loss_history_"), values.get("loss_iterations_")
+    if h is not None and at is not None and len(h) != len(at):
+        raise ValueError("loss_history_ and loss_iterations_ differ in length")
+
+
 def iterate_codes(sweep: Any, max_iter: int, tol: float, name: str) -> bool:
     """The loop of every ``transform``: ``sweep()`` (one pass of W-updates of the new rows,
     returning the loss before it) until the loss stagnates (``tol``) or ``max_iter`` sweeps.
@@ -142,6 +149,20 @@ class BetaNMF(EstimatorMixin):
 
     #: Set by MultilayerNMF for layers whose rank exceeds their data's (warned about there).
     _overcomplete_ok: bool = False
+
+    #: The fitted attributes a saved model holds, by kind (deepnmf._persist).
+    _saved_attributes = {"W_": "factor", "H_": "factor", "components_": "factor",
+                         "n_components_": "int", "n_features_in_": "int", "sparse_input_": "bool",
+                         "n_iter_": "int", "loss_history_": "floats", "loss_iterations_": "ints",
+                         "loss_": "float", "beta_": "float"}
+
+    @staticmethod
+    def _check_saved(values: dict) -> None:
+        """What a loaded model's attributes must satisfy beyond their kinds."""
+        r = values["H_"].shape[0]
+        if values.get("n_components_", r) != r or values.get("W_").dtype != values["H_"].dtype:
+            raise ValueError("W_, H_ and n_components_ disagree")
+        check_history(values)
 
     def __init__(
         self,

@@ -91,3 +91,36 @@ def test_fit_continues_from_a_saved_model(tmp_path, matrix):
     wrong = run("fit", str(src), "-r", "3", "2", "--iters", "2", "--init", str(first))
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
     assert wrong.stderr.strip().splitlines()[-1].startswith("deepnmf: error: init W1 has shape")
+
+
+def test_fit_never_writes_over_its_input_or_an_existing_file(tmp_path, matrix):
+    """`fit X.npz -o X.npz` replaced the user's data with the model, silently."""
+    data = tmp_path / "X.npz"
+    np.savez(data, X=matrix)
+    before = data.read_bytes()
+    proc = run("fit", str(data), "-r", "3", "--iters", "2", "-o", str(data))
+    assert proc.returncode == 1 and "is an input of this fit" in proc.stderr
+    assert "Traceback" not in proc.stderr and data.read_bytes() == before
+    # the same through the suffix that save appends: -o X writes X.npz
+    proc = run("fit", str(data), "-r", "3", "--iters", "2", "-o", str(tmp_path / "X"))
+    assert proc.returncode == 1 and data.read_bytes() == before
+    out = tmp_path / "m.npz"
+    assert run("fit", str(data), "-r", "3", "--iters", "2", "-o", str(out)).returncode == 0
+    first = out.read_bytes()
+    proc = run("fit", str(data), "-r", "3", "--iters", "3", "-o", str(out))
+    assert proc.returncode == 1 and "exists; pass --force" in proc.stderr
+    assert out.read_bytes() == first
+    proc = run("fit", str(data), "-r", "3", "--iters", "3", "-o", str(out), "--force")
+    assert proc.returncode == 0 and out.read_bytes() != first
+    # continuing a model: the model it starts from is an input too
+    proc = run("fit", str(data), "-r", "3", "--iters", "2", "--init", str(out), "-o", str(out),
+               "--force")
+    assert proc.returncode == 1 and "is an input of this fit" in proc.stderr
+
+
+def test_fit_checks_the_output_directory_before_fitting(tmp_path, matrix):
+    np.save(tmp_path / "x.npy", matrix)
+    proc = run("fit", str(tmp_path / "x.npy"), "-r", "3", "--iters", "100000", "--tol", "0",
+               "-o", str(tmp_path / "missing" / "m.npz"))
+    assert proc.returncode == 1 and "no such directory" in proc.stderr
+    assert "Traceback" not in proc.stderr
