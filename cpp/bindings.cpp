@@ -79,6 +79,7 @@ void register_multiplier_t(py::module_& m) {
   m.def(
       "solve_row_multiplier",
       [](CVecRef<T> h_tilde, CVecRef<T> p, CVecRef<T> q, double beta) {
+        require_supported_beta<T>(Beta(beta), "solve_row_multiplier");
         const Index n = h_tilde.size();
         require(p.size() == n && q.size() == n, "solve_row_multiplier: lengths differ");
         for (const T* a : {h_tilde.data(), p.data(), q.data()})
@@ -127,6 +128,7 @@ void register_coupled_t(py::module_& m) {
       "coupled_w_row",
       [](CVecRef<T> w_tilde, CVecRef<T> w_bar, CVecRef<T> P, CVecRef<T> Q, double lam,
          double beta) {
+        require_supported_beta<T>(Beta(beta), "coupled_w_row");
         const Index r = w_tilde.size();
         require(w_bar.size() == r && P.size() == r && Q.size() == r,
                 "coupled_w_row: lengths differ");
@@ -544,6 +546,9 @@ void register_runtime(py::module_& m) {
   m.def("max_threads", &max_threads, "OpenMP's default thread count (1 without OpenMP).");
   m.attr("openmp") = have_openmp();
   m.attr("core_name") = DEEPNMF_STR(DEEPNMF_CORE_NAME);
+  m.attr("beta_range") = py::dict(
+      "float64"_a = py::make_tuple(SupportedBeta<double>::lo, SupportedBeta<double>::hi),
+      "float32"_a = py::make_tuple(SupportedBeta<float>::lo, SupportedBeta<float>::hi));
 }
 
 }  // namespace

@@ -195,6 +195,7 @@ template <class T>
 double coupled_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CMatRef<T>& W_bar,
                  double lam, double beta, int n_threads, bool want_loss) {
   const Beta b(beta);
+  require_supported_beta<T>(b, "coupled_w");
   require_product_shapes(Y, W, H, "coupled_w");
   require_distinct(span_of(W), span_of(Y), "coupled_w", "W", "Y");
   require_distinct(span_of(W), span_of(H), "coupled_w", "W", "H");

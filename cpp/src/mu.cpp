@@ -68,6 +68,7 @@ template <class T>
 double mu_h(const CMatRef<T>& Y, const CMatRef<T>& W, MatRef<T> H, double beta,
             bool row_sums_one, int n_threads, bool want_loss) {
   const Beta b(beta);
+  require_supported_beta<T>(b, "mu_h");
   require_product_shapes(Y, W, H, "mu_h");
   require_distinct(span_of(H), span_of(Y), "mu_h", "H", "Y");
   require_distinct(span_of(H), span_of(W), "mu_h", "H", "W");
@@ -81,6 +82,7 @@ template <class T>
 double mu_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, double beta, int n_threads,
             bool want_loss) {
   const Beta b(beta);
+  require_supported_beta<T>(b, "mu_w");
   require_product_shapes(Y, W, H, "mu_w");
   require_distinct(span_of(W), span_of(Y), "mu_w", "W", "Y");
   require_distinct(span_of(W), span_of(H), "mu_w", "W", "H");

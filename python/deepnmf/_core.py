@@ -65,4 +65,5 @@ beta_divergence_wh_sparse = _module.beta_divergence_wh_sparse
 minvol_w_sparse = _module.minvol_w_sparse
 max_threads = _module.max_threads
 OPENMP: bool = _module.openmp
+beta_range: dict = _module.beta_range
 CORE_NAME: str = _module.core_name

@@ -12,6 +12,7 @@ Index = NDArray[np.integer[Any]]
 ISA_LEVEL: str
 OPENMP: bool
 CORE_NAME: str
+beta_range: dict[str, tuple[float, float]]
 
 def max_threads() -> int: ...
 def beta_divergence(X: Float, V: Float, beta: float, n_threads: int = 1) -> float: ...

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._validation import FLOAT_DTYPES
+from ._validation import FLOAT_DTYPES, Scale
 
 ALIGNMENT = 64  # bytes: a cache line, and an AVX-512 vector
 
@@ -263,13 +263,15 @@ def is_sparse(X: Any) -> bool:
     return sp.issparse(X)
 
 
-def check_input(X: Any, beta: float, name: str = "X") -> tuple[DenseData | SparseData, float]:
-    """Validate the data once per fit and wrap it: (data, scale) where data holds scale·X
-    (scale = 1 unless X lies beyond 2^±300, see _validation.unit_scale)."""
-    from ._validation import check_data, scaled_data, unit_scale
+def check_input(X: Any, beta: float, name: str = "X") -> tuple[DenseData | SparseData, Scale]:
+    """Validate the data once per fit and wrap it: (data, scale) where data holds 2^k X
+    (k = 0 inside the dtype's data band, see _validation.Scale); β must lie in the range
+    supported for the data's dtype."""
+    from ._validation import check_beta_range, check_data, check_data_range, scaled_data
 
     if not sp.issparse(X):
         X = check_data(X, beta, name)
+        check_beta_range(beta, X.dtype)
         Xs, scale = scaled_data(X, beta, name)
         return DenseData(Xs), scale
     if beta != 1.0:
@@ -282,9 +284,11 @@ def check_input(X: Any, beta: float, name: str = "X") -> tuple[DenseData | Spars
         import warnings
 
         warnings.warn(f"{name} is all zeros: every factorization fits it", RuntimeWarning, stacklevel=3)
-    scale = unit_scale(data.csr.data) if data.csr.nnz else 1.0
-    if scale != 1.0:
+    check_beta_range(beta, data.dtype)
+    check_data_range(float(data.csr.data.max()) if data.csr.nnz else 0.0, beta, data.dtype, name)
+    scale = Scale.of(data.csr.data)
+    if not scale.unit:
         scaled = data.csr.copy()
-        scaled.data *= scale
+        scaled.data = scale.to_fit(scaled.data)
         data = SparseData(scaled, name)
     return data, scale

@@ -94,10 +94,12 @@ def normalize_rows(W: np.ndarray, H: np.ndarray) -> None:
             np.maximum(row, eps, out=row)
 
 
-def explicit_factors(init: Any, ranks: list[int], shape: tuple[int, int],
-                     dtype: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def explicit_factors(init: Any, ranks: list[int], shape: tuple[int, int], dtype: Any,
+                     scale: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Validated copies of explicit initial factors ``init = (W_list, H_list)``: Wℓ of shape
-    m×rℓ, Hℓ of shape rℓ×r_{ℓ−1} (r0 = n), nonnegative, in the data's dtype, floored at ε."""
+    m×rℓ, Hℓ of shape rℓ×r_{ℓ−1} (r0 = n), nonnegative, in the data's dtype, in the fit's
+    units (X ≈ W1 H1, W1 ≈ W2 H2, …: scaling X by 2^k scales every Wℓ by it, see
+    _validation.Scale), then floored at ε — in those units, where the floor is meant."""
     from ._validation import check_factor
 
     try:
@@ -110,7 +112,8 @@ def explicit_factors(init: Any, ranks: list[int], shape: tuple[int, int],
     eps = np.finfo(dtype).eps
     W_list, H_list = [], []
     for layer, (r, W, H) in enumerate(zip(ranks, Ws, Hs), start=1):
-        W_list.append(np.maximum(check_factor(W, f"init W{layer}", (m, r), dtype), eps))
+        W_list.append(np.maximum(scale.to_fit(check_factor(W, f"init W{layer}", (m, r), dtype)),
+                                 eps))
         H_list.append(np.maximum(check_factor(H, f"init H{layer}", (r, prev), dtype), eps))
         prev = r
     return W_list, H_list

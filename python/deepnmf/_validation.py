@@ -142,36 +142,120 @@ def check_tol(tol: Any) -> float:
     return float(tol)
 
 
-#: Data whose largest entry lies outside [2^-300, 2^300] is rescaled before fitting.
-SAFE_MAX_LOG2 = 300
+#: The data band per dtype: data whose largest entry lies in [2^-lo, 2^hi] is fit as it is;
+#: outside it, as 2^k X with its largest entry in [0.5, 1) (exact: a power of two; one copy).
+#: Below 2^-lo the factors' floor ε (paper Section 3.2.1), which is absolute, would bind far
+#: above ε relative to the factors (a W of data at 1e-20 floored at ε is 1e-6 of its own size
+#: and fits of max X < ~1e-20 were garbage); above 2^hi the majorizer's powers (W H)^(β−1)
+#: times the factors leave the dtype's range for β up to the largest supported.
+DATA_BAND = {np.dtype(np.float64): (16, 64), np.dtype(np.float32): (4, 16)}
+
+#: The β the fits support per dtype (the core's SupportedBeta, beta.hpp): the majorizer's
+#: powers of W H at the factors' floor, (ε²)^(β−2), and at the top of the data band,
+#: 2^(hi (β−1)), times the factors and summed over up to 2^24 rows, stay finite. Outside,
+#: updates and fits raise ValueError.
+BETA_RANGE = {np.dtype(name): tuple(r) for name, r in _core.beta_range.items()}
 
 
-def unit_scale(X: Any) -> float:
-    """A power of two s with s·max(X) in [0.5, 1) when max(X) lies outside
-    [2^-300, 2^300] (about 1e±90), else 1.
-
-    Multiplicative updates form Y ⊙ (WH)^(β−2) and (WH)^(β−1): with data near 1e300 (or
-    1e-300) these overflow (underflow) long before the data does. Every β-divergence is
-    homogeneous, Dβ(sX | sV) = s^β Dβ(X | V), so fitting sX and mapping the factors back is
-    the same problem; a power of two makes the scaling exact. Entries below 2^-1074 after
-    scaling become 0 (data spanning more than ~600 orders of magnitude).
-    """
-    mx = float(X.max())
-    if mx == 0.0 or (2.0 ** -SAFE_MAX_LOG2 <= mx <= 2.0 ** SAFE_MAX_LOG2):
-        return 1.0
-    return float(2.0 ** (-np.frexp(mx)[1]))
+#: The largest entry of the data must lie in [2^-L, 2^L], L = min(L_dtype, 900 / max(1, |β|)):
+#: the fit runs on 2^k X at unit scale, and its factors (the data's scale times numbers up to
+#: a few thousand), its β-divergence (2^(-kβ) times the fit's) and 'auto' weights must map
+#: back to the caller's units without leaving the dtype's range (float64, for the losses).
+DATA_EXPONENT_LIMIT = {np.dtype(np.float64): 900, np.dtype(np.float32): 100}
 
 
-def scaled_data(X: np.ndarray, beta: float, name: str = "X") -> tuple[np.ndarray, float]:
-    """(s·X, s) with s = unit_scale(X): X itself when s = 1, a scaled copy otherwise."""
-    s = unit_scale(X)
-    if s == 1.0:
-        return X, 1.0
-    Xs = X * s
+def check_data_range(largest: float, beta: float, dtype: Any, name: str = "X") -> None:
+    """The largest entry of the data inside the supported range for β and the dtype (see
+    DATA_EXPONENT_LIMIT), else a ValueError that names the bound."""
+    if largest == 0.0:
+        return
+    L = int(min(DATA_EXPONENT_LIMIT[np.dtype(dtype)], 900 // max(1.0, abs(beta))))
+    e = int(np.frexp(largest)[1]) - 1  # largest = f 2^(e+1), f in [0.5, 1): 2^e <= largest
+    if -L <= e < L:
+        return
+    raise ValueError(
+        f"{name}'s largest entry {largest:.3g} is outside the range deepnmf supports for "
+        f"{np.dtype(dtype).name} data with beta={beta:g}, 2^-{L} … 2^{L} (about {2.0**-L:.1e} … "
+        f"{2.0**L:.1e}): its factors or its beta-divergence, mapped back from the unit-scale "
+        f"fit, would leave the floating-point range; multiply {name} by a constant first (the "
+        f"factorization of c{name} is that of {name} with W multiplied by c)")
+
+
+def check_beta_range(beta: float, dtype: Any, who: str = "the fit") -> None:
+    """β inside the range supported for data of `dtype` (BETA_RANGE), else a ValueError."""
+    lo, hi = BETA_RANGE[np.dtype(dtype)]
+    if not lo <= beta <= hi:
+        raise ValueError(
+            f"beta={beta:g} is outside the range deepnmf supports for {np.dtype(dtype).name} data, "
+            f"[{lo:g}, {hi:g}]: the powers of W H the updates form would leave the "
+            f"{np.dtype(dtype).name} range" + (" (float64 supports "
+            f"[{BETA_RANGE[np.dtype(np.float64)][0]:g}, {BETA_RANGE[np.dtype(np.float64)][1]:g}])"
+            if np.dtype(dtype) == np.float32 else "") + f"; {who} cannot run with it")
+
+
+class Scale:
+    """The power of two 2^k by which a fit sees its data (X_fit = 2^k X): 1 inside the data
+    band, else the one that brings the largest entry into [0.5, 1). Every β-divergence is
+    homogeneous, Dβ(sX | sV) = s^β Dβ(X | V), so the fit of 2^k X, mapped back, solves the
+    same problem exactly. Factors carrying the data's scale are mapped by 2^±k (np.ldexp:
+    exact, also from subnormal numbers), losses by 2^(∓kβ) in the log domain (a loss beyond
+    the float64 range in the caller's units becomes inf or 0, never an OverflowError)."""
+
+    def __init__(self, k: int = 0) -> None:
+        self.k = int(k)
+
+    @property
+    def unit(self) -> bool:
+        return self.k == 0
+
+    @staticmethod
+    def of(values: np.ndarray) -> Scale:
+        """The scale for data whose entries are `values` (any shape, nonnegative, finite)."""
+        mx = float(values.max()) if values.size else 0.0
+        lo, hi = DATA_BAND[np.dtype(values.dtype)]
+        if mx == 0.0 or 2.0**-lo <= mx <= 2.0**hi:
+            return Scale(0)
+        return Scale(-int(np.frexp(mx)[1]))  # mx = f 2^e, f in [0.5, 1): k = −e
+
+    def to_fit(self, a: Any) -> Any:
+        """An array in the caller's units → the fit's (a factor carrying the data's scale)."""
+        return a if self.unit else _times_power_of_two(a, self.k, exact=True)
+
+    def to_caller(self, a: Any) -> Any:
+        return a if self.unit else _times_power_of_two(a, -self.k, exact=True)
+
+    def loss_to_caller(self, d: Any, beta: float) -> Any:
+        """Losses of the fit (2^(kβ) times the caller's) in the caller's units."""
+        return d if self.unit else _times_power_of_two(d, -self.k * beta)
+
+    def weight_to_caller(self, lam: Any, beta: float) -> Any:
+        """'auto' weights 1/D of the fit in the caller's units."""
+        return lam if self.unit else _times_power_of_two(lam, self.k * beta)
+
+
+def _times_power_of_two(d: Any, e: float, exact: bool = False) -> Any:
+    """d 2^e: the fractional part of e as one rounded multiplication, the integer part exact
+    (np.ldexp), over- and underflow to inf and 0 without a warning. `exact` (e an integer):
+    d keeps its dtype (a factor); else the result is float64 (a loss)."""
+    with np.errstate(over="ignore", under="ignore"):
+        if exact:
+            return np.ldexp(d, int(e))
+        n = np.floor(e)
+        out = np.ldexp(np.asarray(d, dtype=np.float64) * 2.0 ** (e - n), int(n))
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def scaled_data(X: np.ndarray, beta: float, name: str = "X") -> tuple[np.ndarray, Scale]:
+    """(2^k X, Scale(k)): X itself inside the data band, a scaled copy otherwise."""
+    check_data_range(float(X.max()), beta, X.dtype, name)
+    scale = Scale.of(X)
+    if scale.unit:
+        return X, scale
+    Xs = scale.to_fit(X)
     if beta <= 0 and (Xs == 0).any():
         raise ValueError(
-            f"{name} spans more orders of magnitude than float64 holds once scaled to O(1) "
-            f"(max {X.max():.3g}); with beta={beta:g} <= 0 the entries that underflow to 0 make "
-            "the divergence infinite"
+            f"{name} spans more orders of magnitude than {X.dtype.name} holds once scaled to "
+            f"O(1) (max {X.max():.3g}); with beta={beta:g} <= 0 the entries that underflow to 0 "
+            "make the divergence infinite"
         )
-    return Xs, s
+    return Xs, scale

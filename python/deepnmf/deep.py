@@ -10,6 +10,7 @@ import numbers
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,14 +28,15 @@ from ._history import LayerHistory
 from ._layers import (
     auto_weights,
     check_ranks,
-    explicit_weights,
     explicit_factors,
+    explicit_weights,
     model_factors,
     normalize_rows,
     product,
     start_model,
 )
 from ._validation import (
+    Scale,
     check_beta,
     check_positive_int,
     check_tol,
@@ -60,6 +62,19 @@ def check_layer_weights(values: dict, name: str) -> None:
         raise ValueError(f"{name} must hold one finite positive number per layer")
 
 
+@dataclass
+class Codes:
+    """The codes of new rows: the data (2^k X), the scale that maps the codes W to the
+    caller's units, the Hℓ they were fit with (in the kernels' layouts), and the weights of
+    the objective they minimize (the score's)."""
+
+    data: Any
+    scale: Scale
+    W: list[np.ndarray]
+    H: list[np.ndarray]
+    weights: np.ndarray
+
+
 class _LayeredMixin:
     """Read-outs shared by the layered models (fitted W_ and H_ lists)."""
 
@@ -71,9 +86,6 @@ class _LayeredMixin:
     n_features_in_: int
     max_iter: int
     tol: float
-
-    def transform_layers(self, X: Any) -> list[np.ndarray]:
-        raise NotImplementedError
 
     def features(self, layer: int) -> np.ndarray:
         """The features of layer ℓ (1-based): Hℓ ⋯ H1, of shape rℓ×n — e.g. facial features
@@ -190,25 +202,45 @@ class _LayeredMixin:
         -------
         score : float
         """
-        Ws = self.transform_layers(X)
-        data, scale = self._new_rows(X)
+        c = self._codes(X)
         nt = resolve_n_threads(self.n_threads)
-        errs = [data.divergence(Ws[0] * scale, data.factor_layout(self.H_[0]), self.beta_, nt)
-                * scale ** -self.beta_]
-        for l in range(1, len(Ws)):
-            errs.append(DenseData(Ws[l - 1]).divergence(Ws[l], self.H_[l].astype(Ws[l].dtype), self.beta_, nt))
-        w = getattr(self, "weights_", np.ones(len(errs)))
-        return -float(np.dot(w, errs))
+        # every layer's error in the units the codes were fit in, then the weighted sum
+        # mapped back once: no layer over- or underflows on its own
+        errs = [c.data.divergence(c.W[0], c.H[0], self.beta_, nt)]
+        for l in range(1, len(c.W)):
+            errs.append(DenseData(c.W[l - 1]).divergence(c.W[l], c.H[l], self.beta_, nt))
+        return -float(c.scale.loss_to_caller(float(np.dot(c.weights, errs)), self.beta_))
 
-    def _coupled_codes(self, X: Any) -> list[np.ndarray]:
-        """Minimize Σℓ λℓ Dβ(W_{ℓ−1}, Wℓ Hℓ) over the Wℓ of new rows (W0 = X), Hℓ and λℓ
-        (``weights_``) fixed, by the block updates of the W's."""
-        data, scale = self._new_rows(X)
+    def transform_layers(self, X: Any) -> list[np.ndarray]:
+        """[W1, …, WL] of new rows X (k×n) with the learned Hℓ fixed (see the estimator's
+        notes for how each layer is encoded).
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (k, n)
+            New rows, with the training data's n features.
+
+        Returns
+        -------
+        W_list : list of L ndarrays
+            Wℓ of shape (k, rℓ).
+        """
+        c = self._codes(X)
+        return [c.scale.to_caller(w) for w in c.W]
+
+    def _codes(self, X: Any) -> Codes:
+        raise NotImplementedError
+
+    def _hs_for(self, data: Any, H1: Any = None) -> list[np.ndarray]:
+        """The Hℓ in the layouts and dtype the kernels read next to `data` (H1 given: that)."""
+        Hs = [data.factor_layout(self.H_[0] if H1 is None else H1)]
+        return Hs + [np.ascontiguousarray(h, dtype=data.dtype) for h in self.H_[1:]]
+
+    def _coupled_codes(self, data: Any, Hs: list[np.ndarray], lam: np.ndarray) -> list[np.ndarray]:
+        """Minimize Σℓ λℓ Dβ(W_{ℓ−1}, Wℓ Hℓ) over the Wℓ of new rows (W0 = data), Hℓ and λℓ
+        fixed, by the block updates of the W's."""
         nt = resolve_n_threads(self.n_threads)
-        Hs = [data.factor_layout(self.H_[0])]
-        Hs += [np.ascontiguousarray(h, dtype=data.dtype) for h in self.H_[1:]]
         L = len(Hs)
-        lam = self.weights_ if scale == 1.0 else self.weights_ * scale ** -self.beta_
         W: list[np.ndarray] = []
         Y = data
         name = type(self).__name__
@@ -234,7 +266,7 @@ class _LayeredMixin:
 
         if not stopped:
             iterate_codes(sweep, check_positive_int(self.max_iter, "max_iter"), self.tol, name)
-        return [w / scale for w in W] if scale != 1.0 else W
+        return W
 
     def _check_layer(self, layer: int) -> None:
         if not hasattr(self, "H_"):
@@ -338,7 +370,9 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
 
     def _fit_validated(self, validated: tuple, beta: float) -> MultilayerNMF:
         """The fit on (data, scale) from check_input: X is validated (and, if sparse, converted
-        to CSR/CSC) once, by whoever calls — also when DeepNMF uses this as its initialization."""
+        to CSR/CSC) once, by whoever calls — also when DeepNMF uses this as its initialization.
+        Every layer runs in the fit's units of X (2^k X ≈ W1 H1, W1 ≈ W2 H2, …: every Wℓ
+        carries the scale), mapped back to the caller's at the end."""
         first, scale = validated
         ranks = check_ranks(self.ranks, first.shape)
         rng = np.random.default_rng(self.random_state)
@@ -348,6 +382,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
             if len(W_start) != len(ranks):
                 raise ValueError(f"the initial model has {len(W_start)} layers, ranks has "
                                  f"{len(ranks)}")
+            W_start = [scale.to_fit(w) for w in W_start]
         Ws: list[np.ndarray] = []
         Hs: list[np.ndarray] = []
         histories, iters, errors, recorded_at = [], [], [], []
@@ -371,7 +406,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 warnings.simplefilter("ignore", InterruptedFitWarning)
                 try:
-                    layer_data = (first, scale) if layer == 1 else check_input(Y, beta)
+                    layer_data = (first, Scale(0)) if layer == 1 else check_input(Y, beta)
                     if interrupted_in:
                         model._initial_only(layer_data, W0, H0)
                     else:
@@ -383,8 +418,11 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                     model._initial_only(layer_data, W0, H0)
             if model._interrupted and not interrupted_in:
                 interrupted_in = layer
-            W, H = model.W_, model.H_
+            # rows of H sum to one, in the units of the layer's fit: W's floor is meant there
+            layer_scale = layer_data[1]
+            W, H = layer_scale.to_fit(model.W_), model.H_
             normalize_rows(W, H)
+            W = layer_scale.to_caller(W)
             Ws.append(W)
             Hs.append(H)
             histories.append(model.loss_history_)
@@ -396,12 +434,12 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                 warnings.warn(f"MultilayerNMF layer {layer} stopped at max_iter={self.max_iter} "
                               f"before stagnating (tol={self.tol:g})", ConvergenceWarning, stacklevel=2)
             Y = W
-        self.W_, self.H_ = Ws, Hs
+        self.W_, self.H_ = [scale.to_caller(w) for w in Ws], Hs
         self.n_iter_ = int(max(iters))  # scikit-learn's convention: one int
         self.n_iter_per_layer_ = iters
-        self.loss_history_ = histories
+        self.loss_history_ = [scale.loss_to_caller(h, beta) for h in histories]
         self.loss_iterations_ = recorded_at
-        self.errors_ = np.asarray(errors)
+        self.errors_ = np.asarray(scale.loss_to_caller(np.asarray(errors), beta))
         self.ranks_ = ranks
         self.beta_ = beta
         self.n_features_in_ = first.shape[1]
@@ -414,35 +452,26 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                           InterruptedFitWarning, stacklevel=3)
         return self
 
-    def transform_layers(self, X: Any) -> list[np.ndarray]:
-        """[W1, …, WL] of new rows X (k×n), layer after layer as in the fit: Wℓ minimizes
-        Dβ(W_{ℓ−1}, Wℓ Hℓ) over Wℓ ≥ ε by W-updates (row-separable) with Hℓ fixed, from a
-        constant start, until the loss stagnates (``tol``) or ``max_iter``.
-
-        Parameters
-        ----------
-        X : array-like or scipy.sparse matrix of shape (k, n)
-            New rows, with the training data's n features.
-
-        Returns
-        -------
-        W_list : list of L ndarrays
-            Wℓ of shape (k, rℓ).
-        """
+    def _codes(self, X: Any) -> Codes:
+        """Layer after layer as in the fit: Wℓ minimizes Dβ(W_{ℓ−1}, Wℓ Hℓ) over Wℓ ≥ ε by
+        W-updates (row-separable) with Hℓ fixed, from a constant start, until the loss
+        stagnates (``tol``) or ``max_iter``. The codes carry the new rows' scale."""
         data, scale = self._new_rows(X)
         nt = resolve_n_threads(self.n_threads)
         Ws: list[np.ndarray] = []
         Y = data
         stopped = False  # by Ctrl-C: the layers left keep their starts
+        Hs = []
         for H in self.H_:
             H = Y.factor_layout(H)
+            Hs.append(H)
             W = Y.w_layout(self._constant_start(Y.mean(), data.shape[0], H.shape[0], data.dtype))
             stopped = stopped or iterate_codes(lambda: Y.mu_w(W, H, self.beta_, nt, True),
                                                check_positive_int(self.max_iter, "max_iter"),
                                                self.tol, type(self).__name__)
             Ws.append(W)
             Y = DenseData(W)
-        return [w / scale for w in Ws] if scale != 1.0 else Ws
+        return Codes(data, scale, Ws, Hs, np.ones(len(Ws)))
 
 
 class DeepNMF(_LayeredMixin, EstimatorMixin):
@@ -572,9 +601,11 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         self.loss_every = loss_every
 
     # ------------------------------------------------------------ set-up
-    def _initial_factors(self, data: Any, ranks: list[int], beta: float, source: Any):
+    def _initial_factors(self, data: Any, ranks: list[int], beta: float, source: Any,
+                         scale: Scale):
         if source is not None:
-            W_list, H_list = explicit_factors(model_factors(source), ranks, data.shape, data.dtype)
+            W_list, H_list = explicit_factors(model_factors(source), ranks, data.shape,
+                                              data.dtype, scale)
             return W_list, H_list, None
         if isinstance(self.init, str):
             if self.init != "multilayer":
@@ -585,24 +616,27 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
                                progress=self.progress)
             with warnings.catch_warnings():  # a Ctrl-C there is DeepNMF's to report
                 warnings.simplefilter("ignore", InterruptedFitWarning)
-                ml._fit_validated((data, 1.0), beta)  # data is already scaled: factors stay so
+                ml._fit_validated((data, Scale(0)), beta)  # data is scaled already: so are the factors
             return [w.copy() for w in ml.W_], [h.copy() for h in ml.H_], ml
-        W_list, H_list = explicit_factors(self.init, ranks, data.shape, data.dtype)
+        W_list, H_list = explicit_factors(self.init, ranks, data.shape, data.dtype, scale)
         return W_list, H_list, None
 
     def _weights(self, losses: np.ndarray, rounding: Callable[[int], float],
-                 source: Any = None) -> np.ndarray:
+                 source: Any = None) -> tuple[np.ndarray, bool]:
+        """(λ, fresh): λℓ, and whether they are 'auto' weights computed from this fit's initial
+        errors (in the fit's units: they are mapped to the caller's at the end) rather than
+        given or continued from `source` (in the caller's units already)."""
         L = len(losses)
         if isinstance(self.weights, str) and self.weights == "auto" and source is not None \
                 and getattr(source, "weights_", None) is not None:
             w = np.array(source.weights_, dtype=np.float64).reshape(-1)  # continue the same F
             if w.shape == (L,):
-                return explicit_weights(w, L)
+                return explicit_weights(w, L), False
         if isinstance(self.weights, str):
             if self.weights != "auto":
                 raise ValueError(f"weights={self.weights!r}: use 'auto' or {L} positive numbers")
-            return auto_weights(losses, rounding)
-        return explicit_weights(self.weights, L)
+            return auto_weights(losses, rounding), True
+        return explicit_weights(self.weights, L), False
 
     # ------------------------------------------------------------ fitting
     def fit(self, X: Any, y: Any = None) -> DeepNMF:
@@ -619,19 +653,16 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         self : DeepNMF
         """
         beta = check_beta(self.beta)
-        # dense or scipy.sparse (β = 1). Data beyond 2^±300 is fit as 2^k X (exact; one
-        # copy): every Wℓ carries the scale (rows of Hℓ sum to one) and every Dℓ scales by
-        # 2^(kβ); mapped back at the end
+        # dense or scipy.sparse (β = 1). Data outside its dtype's band is fit as 2^k X
+        # (exact; one copy): every Wℓ carries the scale (rows of Hℓ sum to one) and every Dℓ
+        # scales by 2^(kβ); mapped back at the end
         data, scale = check_input(X, beta)
         ranks = check_ranks(self.ranks, data.shape)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
         nt = resolve_n_threads(self.n_threads)
         source = start_model(self)  # read before W_ is replaced (warm_start)
-        W, H, init_model = self._initial_factors(data, ranks, beta, source)
-        if scale != 1.0 and (not isinstance(self.init, str) or source is not None):
-            for w in W:
-                w *= scale
+        W, H, init_model = self._initial_factors(data, ranks, beta, source, scale)
         H[0] = data.factor_layout(H[0])  # Fortran order for sparse data, C order at the end
         W[0] = data.w_layout(W[0])  # 64-byte aligned (no copy if it is)
         L = len(ranks)
@@ -643,7 +674,8 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             return layer(l).divergence(W[l], H[l], beta, nt)
 
         losses0 = np.array([layer_loss(l) for l in range(L)])
-        lam = self._weights(losses0, lambda l: layer(l).rounding_level(beta, ranks[l]), source)
+        lam, fresh = self._weights(losses0, lambda l: layer(l).rounding_level(beta, ranks[l]),
+                                   source)
         hist = LayerHistory(losses0, check_positive_int(self.loss_every, "loss_every"),
                             self.verbose)
 
@@ -678,13 +710,16 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         hist.finish(layer_loss, n_iter)
         self._publish_history(hist, lam, n_iter)
         H[0] = np.ascontiguousarray(H[0])
-        if scale != 1.0:
-            for w in W:
-                w /= scale
-            D = self.loss_history_[:, :-1] * scale ** -beta
-            if isinstance(self.weights, str):  # 'auto' in the caller's units
-                self.weights_ = lam * scale**beta
-            self.loss_history_ = np.column_stack([D, D @ self.weights_])
+        if not scale.unit:  # back to the caller's units: Wℓ by 2^-k, Dℓ by 2^(-kβ)
+            for l in range(L):
+                W[l] = scale.to_caller(W[l])
+            D = scale.loss_to_caller(self.loss_history_[:, :-1], beta)
+            F = self.loss_history_[:, -1]
+            if fresh:  # λℓ = 1/Dℓ: F = Σ λℓ Dℓ is the same number in both units
+                self.weights_ = scale.weight_to_caller(lam, beta)
+            else:  # given λℓ: F scales as the Dℓ
+                F = scale.loss_to_caller(F, beta)
+            self.loss_history_ = np.column_stack([D, F])
         # stopped: the rule held on a complete row inside the loop (whose last row, recorded
         # one iteration later, need not pass it again), the callback, or Ctrl-C
         if tol > 0 and stopped is None and n_iter == max_iter and not hist.stagnated(lam, tol):
@@ -765,7 +800,15 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         W_list : list of L ndarrays
             Wℓ of shape (k, rℓ).
         """
-        return self._coupled_codes(X)
+        return super().transform_layers(X)
+
+    def _codes(self, X: Any) -> Codes:
+        """Every Wℓ carries the new rows' scale: all the terms scale by the same 2^(kβ) and
+        the updates see only the ratios of the λℓ."""
+        data, scale = self._new_rows(X)
+        Hs = self._hs_for(data)
+        return Codes(data, scale, self._coupled_codes(data, Hs, self.weights_), Hs,
+                     self.weights_)
 
     @property
     def objective_history_(self) -> np.ndarray:

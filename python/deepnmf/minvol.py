@@ -29,8 +29,8 @@ from ._layers import (
     product,
     start_model,
 )
-from ._validation import check_positive_int, check_tol, resolve_n_threads
-from .deep import MultilayerNMF, _LayeredMixin, check_layer_ranks, check_layer_weights
+from ._validation import Scale, check_positive_int, check_tol, resolve_n_threads
+from .deep import Codes, MultilayerNMF, _LayeredMixin, check_layer_ranks, check_layer_weights
 from .nmf import STAGNATION_WINDOW, stagnated
 
 
@@ -212,10 +212,11 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         self.progress = progress
         self.warm_start = warm_start
 
-    def _initial_factors(self, data: Any, ranks: list[int], source: Any):
+    def _initial_factors(self, data: Any, ranks: list[int], source: Any, scale: Scale):
         self._init_interrupted = False
         if source is not None:
-            Ws, Hs = explicit_factors(model_factors(source), ranks, data.shape, data.dtype)
+            Ws, Hs = explicit_factors(model_factors(source), ranks, data.shape, data.dtype,
+                                      scale)
         elif isinstance(self.init, str):
             if self.init != "multilayer":
                 raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
@@ -225,11 +226,11 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
                                progress=self.progress)
             with warnings.catch_warnings():  # a Ctrl-C there is MinVolDeepNMF's to report
                 warnings.simplefilter("ignore", InterruptedFitWarning)
-                ml._fit_validated((data, 1.0), 1.0)  # data is validated and scaled already
+                ml._fit_validated((data, Scale(0)), 1.0)  # data is validated and scaled already
             self._init_interrupted = ml._interrupted
             Ws, Hs = [w.copy() for w in ml.W_], [h.copy() for h in ml.H_]
         else:
-            Ws, Hs = explicit_factors(self.init, ranks, data.shape, data.dtype)
+            Ws, Hs = explicit_factors(self.init, ranks, data.shape, data.dtype, scale)
         normalize_columns(Ws, Hs)
         self.init_factors_ = ([w.copy() for w in Ws], [h.copy() for h in Hs])
         return Ws, Hs
@@ -247,7 +248,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         -------
         self : MinVolDeepNMF
         """
-        # dense or scipy.sparse; data beyond 2^±300 is fit as 2^k X (exact): with the columns
+        # dense or scipy.sparse; data outside its dtype's band is fit as 2^k X (exact): with the columns
         # of every Wℓ summing to one, H1 alone carries the scale (and D1 ∝ scale), undone below
         data, scale = check_input(X, 1.0)
         ranks = check_ranks(self.ranks, data.shape)
@@ -267,9 +268,7 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         exact = self.w_solver == "exact"
         nt = resolve_n_threads(self.n_threads)
         source = start_model(self)  # before W_ is replaced (warm_start)
-        W, H = self._initial_factors(data, ranks, source)
-        if scale != 1.0 and source is not None:  # the scaled data's H1 carries the scale
-            H[0] *= scale
+        W, H = self._initial_factors(data, ranks, source, scale)
         H[0] = data.factor_layout(H[0])  # Fortran order for sparse data, C order at the end
         W[0] = data.w_layout(W[0])  # 64-byte aligned (no copy if it is)
         continued = isinstance(source, MinVolDeepNMF)
@@ -287,14 +286,14 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         if continued and isinstance(self.weights, str) and self.weights == "auto":
             # continue the same objective
             lam = explicit_weights(np.array(source.weights_, dtype=np.float64), L)
-            lam[0] /= scale
+            lam[0] = scale.to_caller(lam[0])  # D1 of the scaled data is 2^k D1: same problem
         elif isinstance(self.weights, str):
             if self.weights != "auto":
                 raise ValueError(f"weights={self.weights!r}: use 'auto' or {L} positive numbers")
             lam = auto_weights(D0, lambda l: layer(l).rounding_level(1.0, ranks[l]))
         else:
             lam = explicit_weights(self.weights, L)
-            lam[0] /= scale  # D1 of the scaled data is scale × D1: same problem
+            lam[0] = scale.to_caller(lam[0])  # D1 of the scaled data is 2^k D1: same problem
         if self.alpha is not None:
             alpha = _per_layer(self.alpha, L, "alpha", allow_zero=True)
         elif continued:
@@ -365,13 +364,15 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         finally:
             bar.close()
         H[0] = np.ascontiguousarray(H[0])
-        if scale != 1.0:
-            H[0] /= scale
+        if not scale.unit:  # H1 and D1 carry the scale (KL is homogeneous of degree one);
+            # λ1 D1, and so F, is the same number in both units
+            H[0] = scale.to_caller(H[0])
+            self.init_factors_[1][0] = scale.to_caller(self.init_factors_[1][0])
             self.weights_ = lam.copy()
-            self.weights_[0] *= scale
+            self.weights_[0] = scale.to_fit(lam[0])
             D = self.loss_history_[:, :L].copy()
-            D[:, 0] /= scale
-            self.loss_history_ = np.column_stack([D, D @ self.weights_ + self.volume_history_ @ alpha])
+            D[:, 0] = scale.to_caller(D[:, 0])
+            self.loss_history_ = np.column_stack([D, self.loss_history_[:, L]])
         if tol > 0 and not stopped and n_iter == max_iter:
             warnings.warn(f"MinVolDeepNMF stopped at max_iter={max_iter} before stagnating",
                           ConvergenceWarning, stacklevel=2)
@@ -406,4 +407,15 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         W_list : list of L ndarrays
             Wℓ of shape (k, rℓ).
         """
-        return self._coupled_codes(X)
+        return super().transform_layers(X)
+
+    def _codes(self, X: Any) -> Codes:
+        """H1 carries the training data's scale (the columns of every Wℓ sum to one): it is
+        brought into the new rows' units, 2^k X ≈ W1 (2^k H1), so that the codes are the
+        caller's own numbers, and λ1 by 2^-k with it (D1 is 2^k times the caller's, KL being
+        homogeneous of degree one) — the objective is the caller's."""
+        data, scale = self._new_rows(X)
+        Hs = self._hs_for(data, scale.to_fit(self.H_[0]))
+        lam = np.array(self.weights_, dtype=np.float64)
+        lam[0] = scale.to_caller(lam[0])
+        return Codes(data, Scale(0), self._coupled_codes(data, Hs, lam), Hs, lam)

@@ -123,7 +123,8 @@ class BetaNMF(EstimatorMixin):
         iteration.
     callback : callable(model, iteration) -> bool, optional
         Called after every iteration with the model holding the current ``W_`` and ``H_``
-        (not for data rescaled beyond 2^±300); returning True stops the fit.
+        (not for data fit at another scale, outside the data band: see the README's
+        numerical range); returning True stops the fit.
 
     Attributes
     ----------
@@ -160,7 +161,7 @@ class BetaNMF(EstimatorMixin):
     def _check_saved(values: dict) -> None:
         """What a loaded model's attributes must satisfy beyond their kinds."""
         r = values["H_"].shape[0]
-        if values.get("n_components_", r) != r or values.get("W_").dtype != values["H_"].dtype:
+        if values.get("n_components_", r) != r or values["W_"].dtype != values["H_"].dtype:
             raise ValueError("W_, H_ and n_components_ disagree")
         check_history(values)
 
@@ -257,7 +258,8 @@ class BetaNMF(EstimatorMixin):
             if W0 is None or H0 is None:
                 raise ValueError("init='custom' needs W and H passed to fit()")
             what = "" if source is None else "the initial model's "
-            W = check_factor(W0, what + "W", (m, r), data.dtype) * scale
+            W = check_factor(W0, what + "W", (m, r), data.dtype)
+            W = W.copy() if scale.unit else scale.to_fit(W)  # W carries the data's scale
             # one copy, in the layout the kernels read (Fortran order next to sparse data)
             H = data.factor_layout(check_factor(H0, what + "H", (r, n), data.dtype), copy=True)
             eps = np.finfo(data.dtype).eps
@@ -288,7 +290,7 @@ class BetaNMF(EstimatorMixin):
                 loss = data.mu_w(W, H, beta, nt, record)
                 data.mu_h(W, H, beta, False, nt)
                 bar.update()
-                if self.callback is not None and scale == 1.0:
+                if self.callback is not None and scale.unit:
                     self.W_, self.H_, self.components_, self.n_iter_ = W, H, H, n_iter
                     if self.callback(self, n_iter):
                         stopped = True
@@ -322,9 +324,8 @@ class BetaNMF(EstimatorMixin):
                 f"BetaNMF stopped at max_iter={max_iter} before the loss stagnated "
                 f"(tol={tol:g}); increase max_iter", ConvergenceWarning, stacklevel=3)
 
-        if scale != 1.0:
-            W /= scale
-            losses = [v * scale ** -beta for v in losses]
+        W = scale.to_caller(W)
+        losses = list(scale.loss_to_caller(np.asarray(losses, dtype=np.float64), beta))
         H = np.ascontiguousarray(H)
         self.W_ = W
         self.H_ = H
@@ -371,7 +372,7 @@ class BetaNMF(EstimatorMixin):
         W = data.w_layout(np.full((data.shape[0], self.n_components_), avg, dtype=data.dtype))
         iterate_codes(lambda: data.mu_w(W, H, self.beta_, nt, True),
                       check_positive_int(self.max_iter, "max_iter"), self.tol, type(self).__name__)
-        return W / scale if scale != 1.0 else W
+        return scale.to_caller(W)
 
     def score(self, X: Any, y: Any = None) -> float:
         """The negative loss −Dβ(X, W H) with W = ``transform(X)`` and the learned H (higher
@@ -390,7 +391,8 @@ class BetaNMF(EstimatorMixin):
         data, scale = check_input(X, self.beta_)
         H = data.factor_layout(self.components_)
         nt = resolve_n_threads(self.n_threads)
-        return -data.divergence(W * scale, H, self.beta_, nt) * scale ** -self.beta_
+        W = data.w_layout(scale.to_fit(W))
+        return -scale.loss_to_caller(data.divergence(W, H, self.beta_, nt), self.beta_)
 
     def inverse_transform(self, W: Any) -> np.ndarray:
         """The reconstruction W H.

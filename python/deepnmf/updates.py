@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._validation import check_beta, check_data, check_factor, resolve_n_threads
+from ._validation import check_beta, check_beta_range, check_data, check_factor, resolve_n_threads
 
 __all__ = ["mu_h", "mu_w", "coupled_w"]
 
@@ -21,6 +21,7 @@ __all__ = ["mu_h", "mu_w", "coupled_w"]
 def _prepare(Y: Any, W: Any, H: Any, beta: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     b = check_beta(beta)
     Y = check_data(Y, b, "Y")
+    check_beta_range(b, Y.dtype, "the update")
     m, n = Y.shape
     r = np.shape(W)[1] if np.ndim(W) == 2 else -1
     W = check_factor(W, "W", (m, r), Y.dtype)
@@ -40,22 +41,13 @@ def _output(F: np.ndarray, out: np.ndarray | None, name: str,
     if not (out.flags.c_contiguous and out.flags.writeable):
         raise ValueError("out must be C-contiguous and writeable")
     for other, arr in read.items():
-        if _shares_memory(out, arr):
+        if np.shares_memory(out, arr):  # exact: quick for two strided 2-D views
             raise ValueError(f"out shares memory with {other}, which the update of {name} reads "
                              f"while it writes out; pass out={name} (in place) or a new array")
     if not np.shares_memory(out, F) or out.ctypes.data != F.ctypes.data:
         np.copyto(out, F)
     return out
 
-
-def _shares_memory(a: np.ndarray, b: np.ndarray) -> bool:
-    try:
-        return bool(np.shares_memory(a, b, max_work=10**6))
-    except _TooHardError:  # cannot tell: treat as shared
-        return True
-
-
-_TooHardError = getattr(getattr(np, "exceptions", np), "TooHardError")  # NumPy < 1.25: np.*
 
 
 def mu_h(

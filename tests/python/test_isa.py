@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from deepnmf._build_info import BUILT_LEVELS
 
 from deepnmf import _isa
+from deepnmf._build_info import BUILT_LEVELS
 
 CHILD = r"""
 import json, numpy as np, deepnmf

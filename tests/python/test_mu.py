@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
-from scipy.sparse import csr_matrix as sp_csr
 from _reference import beta_divergence_ref, mu_h_ref, mu_w_ref
 from conftest import positive_problem
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.sparse import csr_matrix as sp_csr
 
 import deepnmf
 from deepnmf import _core, updates

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <string>
 
 #include "deepnmf/error.hpp"
@@ -121,6 +122,28 @@ inline double general_pair(double x, double y, double beta) {
 }
 
 }  // namespace detail
+
+/// The β the updates support for factors of type T: the majorizer's powers of W H at the
+/// factors' floor, (ε²)^(β−2), and at the top of the data band the estimators keep the data
+/// in (2^64 for double, 2^16 for float), times the factors and summed over up to 2^24 rows,
+/// stay inside T's range. Beyond, an update could overflow or lose its digits (at β = 50 the
+/// coupled update raised its objective by 1e79): the kernels refuse such β. The divergence
+/// itself is defined, and computed, for every real β.
+template <class T>
+struct SupportedBeta {
+  static constexpr double lo = sizeof(T) == 8 ? -5.0 : 0.0;
+  static constexpr double hi = sizeof(T) == 8 ? 10.0 : 5.0;
+};
+
+template <class T>
+void require_supported_beta(const Beta& b, const char* who) {
+  if (b.value >= SupportedBeta<T>::lo && b.value <= SupportedBeta<T>::hi) return;
+  std::ostringstream s;
+  s << who << ": beta = " << b.value << " is outside the range the updates support for "
+    << (sizeof(T) == 8 ? "float64" : "float32") << " factors, [" << SupportedBeta<T>::lo << ", "
+    << SupportedBeta<T>::hi << "]: the powers of W H they form would leave its range";
+  throw std::invalid_argument(s.str());
+}
 
 /// dβ(x|y) for one pair, in double precision, for any real β. Conventions: 0·log 0 = 0, so
 /// d(0|y) = y^β/β for β > 0; d(x|0) = +inf for x > 0 and β ≤ 1; d(x|+inf) is the limit (+inf,

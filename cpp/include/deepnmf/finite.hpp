@@ -5,30 +5,57 @@
 #pragma once
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "deepnmf/floored_sums.hpp"
 #include "deepnmf/types.hpp"
 
 namespace deepnmf {
 
-/// The largest entry of a matrix (a row-major view), NaN when an entry is NaN.
+/// The largest magnitude in a matrix (a row-major view), NaN when an entry is NaN: one sweep
+/// in vector registers (GCC/Clang vector extensions, as floored_sums.hpp) — a scalar running
+/// maximum is a dependency chain of 5 instructions per entry, 5 % of a dense MU update on
+/// CBCL for the check of W alone.
 template <class A>
 double largest_entry(const A& a) {
   using T = std::remove_cv_t<typename A::Scalar>;
-  T top = T(0);
-  SameWidthInt<T> nan = 0;  // integer flags as wide as T: the sweep vectorizes
+  T best = T(0);
+  bool nan = false;
+  Index j0 = 0;  // first column of the scalar tail
+#if defined(__GNUC__)
+  constexpr int per = kSweepBytes / int(sizeof(T));
+  typedef T Vt __attribute__((vector_size(kSweepBytes)));
+  typedef SameWidthInt<T> Vi __attribute__((vector_size(kSweepBytes)));
+  Vt top = {};
+  Vi bad = {};
+  const Index cols = a.cols() / per * per;
   for (Index i = 0; i < a.rows(); ++i) {
     const T* row = a.data() + i * a.outerStride();
-    for (Index j = 0; j < a.cols(); ++j) {
-      top = row[j] > top ? row[j] : top;
-      nan |= SameWidthInt<T>(row[j] != row[j]);
+    for (Index j = 0; j < cols; j += per) {
+      Vt x;
+      std::memcpy(&x, row + j, sizeof x);
+      bad |= (Vi)(x != x);
+      x = x < 0 ? -x : x;
+      top = top < x ? x : top;
     }
   }
-  return nan ? std::numeric_limits<double>::quiet_NaN() : double(top);
+  for (int l = 0; l < per; ++l) best = std::max(best, top[l]), nan |= bad[l] != 0;
+  j0 = cols;
+#endif
+  for (Index i = 0; i < a.rows(); ++i) {
+    const T* row = a.data() + i * a.outerStride();
+    for (Index j = j0; j < a.cols(); ++j) {
+      nan |= row[j] != row[j];
+      best = std::max(best, std::abs(row[j]));
+    }
+  }
+  return nan ? std::numeric_limits<double>::quiet_NaN() : double(best);
 }
 
 /// Whether every entry of a matrix is finite.

@@ -63,14 +63,20 @@ Root solve_increasing(F&& f, double x0, double lo, double hi, double step, doubl
       dfx = dn;
     }
   }
-  // 2. Newton inside the bracket; bisect whenever the Newton point leaves it. A Newton step
-  //    shorter than the tolerance ends the solve: the root is then within a rounding of x,
-  //    and further steps only follow the rounding noise of f (|f| ≤ ftol is out of reach
-  //    when f sums many terms, so they went on until the bracket closed from both sides).
+  // 2. Newton inside the bracket; bisect whenever the Newton point leaves it, or when the
+  //    Newton step is not at most half the step before it (rtsafe's rule): from the convex
+  //    side of a steep f (e^(7u) in the coupled W-update at β = 8) Newton moves by 1/7 per
+  //    step and 200 steps stopped far from the root; bisection halves the bracket instead.
+  //    A Newton step shorter than the tolerance ends the solve: the root is then within a
+  //    rounding of x, and further steps only follow the rounding noise of f (|f| ≤ ftol is
+  //    out of reach when f sums many terms, so they went on until the bracket closed from
+  //    both sides).
+  double step_before = hi - lo;  // infinite while the bracket is open on one side
   for (; it < max_iter; ++it) {
     double xn = (dfx > 0 && std::isfinite(dfx)) ? x - fx / dfx : std::numeric_limits<double>::quiet_NaN();
-    const bool newton = xn > lo && xn < hi;
+    const bool newton = xn > lo && xn < hi && !(std::abs(2.0 * (xn - x)) > step_before);
     if (!newton) xn = lo + 0.5 * (hi - lo);
+    step_before = std::abs(xn - x);
     if (xn == x) break;
     if (newton && std::abs(xn - x) <= accept_newton * std::max(x_unit, std::abs(x)))
       return {xn, it, dfx};
