@@ -75,8 +75,9 @@ def as_float_array(a: Any, name: str, *, dtype: Any = None) -> np.ndarray:
             raise ValueError(f"{name} must hold real numbers: {exc}") from None
         except TypeError as exc:  # e.g. a dict: NumPy's own wording, as scikit-learn
             raise TypeError(f"{name} must hold real numbers: {exc}") from None
-    if dtype is None:
-        dtype = arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64
+    if dtype is None:  # float32 and float64 of either byte order keep their precision
+        dtype = (np.dtype(f"f{arr.dtype.itemsize}") if arr.dtype.kind == "f"
+                 and arr.dtype.itemsize in (4, 8) else np.dtype(np.float64))
     if arr.ndim != 2:
         raise ValueError(f"Expected a 2-D array for {name}, got {arr.ndim} dimension(s) "
                          f"{arr.shape}. Reshape your data either using array.reshape(-1, 1) if "

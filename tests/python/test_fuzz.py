@@ -17,7 +17,8 @@ N = int(os.environ.get("DEEPNMF_FUZZ_EXAMPLES", "300"))
 EXPECTED = (ValueError, TypeError, RuntimeError, OverflowError)
 
 dims = st.integers(0, 6)
-dtypes = st.sampled_from([np.float64, np.float32, np.int64, np.complex128, bool])
+dtypes = st.sampled_from([np.float64, np.float32, np.int64, np.complex128, bool, np.float16,
+                          np.dtype(">f8"), np.dtype(">f4")])
 values = st.sampled_from([0.0, 1.0, -1.0, np.nan, np.inf, 1e-300, 1e300, 0.5])
 
 
@@ -30,7 +31,7 @@ def arrays(draw):
         a = a * np.random.default_rng(draw(st.integers(0, 99))).uniform(0, 2, shape)
     with np.errstate(all="ignore"):  # 1e300 → float32 is inf, NaN → int is garbage: fine
         a = a.astype(draw(dtypes)) if draw(st.booleans()) else a
-    layout = draw(st.sampled_from(["C", "F", "strided", "readonly"]))
+    layout = draw(st.sampled_from(["C", "F", "strided", "readonly", "misaligned", "negative"]))
     if layout == "F":
         a = np.asfortranarray(a)
     elif layout == "strided" and a.shape[1] > 1:
@@ -38,6 +39,13 @@ def arrays(draw):
     elif layout == "readonly":
         a = a.copy()
         a.flags.writeable = False
+    elif layout == "misaligned" and a.dtype.itemsize > 1:  # C order at an odd byte offset
+        buf = bytearray(a.nbytes + 8)
+        b = np.frombuffer(buf, dtype=a.dtype, count=a.size, offset=1).reshape(a.shape)
+        b[...] = a
+        a = b
+    elif layout == "negative" and a.shape[0] > 1:  # rows in reverse: a negative stride
+        a = a[::-1]
     return a
 
 
@@ -56,12 +64,17 @@ CALLS = [
     ("logdet_gram", lambda a, b, c, d, beta: _core.logdet_gram(a, 1.0)),
     ("minvol_wstep", lambda a, b, c, d, beta: _core.minvol_wstep(a, b, c, d, 0.1, 1.0, beta)),
     ("minvol_zstep", lambda a, b, c, d, beta: _core.minvol_zstep(a, b, beta)),
+    ("solve_row_multiplier", lambda a, b, c, d, beta: _core.solve_row_multiplier(
+        a.reshape(-1), b.reshape(-1), c.reshape(-1), beta)),
+    ("coupled_w_row", lambda a, b, c, d, beta: _core.coupled_w_row(
+        a.reshape(-1), b.reshape(-1), c.reshape(-1), d.reshape(-1), 0.5, beta)),
+    ("rowsum_kl_transposed", lambda a, b, c, d, beta: _core.rowsum_kl_transposed(a, b, 1)),
 ]
 
 
 @settings(max_examples=N, deadline=None)
 @given(call=st.sampled_from(CALLS), a=arrays(), b=arrays(), c=arrays(), d=arrays(),
-       beta=st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, -1.0, np.nan]))
+       beta=st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, -1.0, np.nan, 50.0, -7.0, 1e300]))
 def test_core_never_crashes(call, a, b, c, d, beta):
     _, fn = call
     try:

@@ -152,3 +152,55 @@ def test_ctrl_c_in_transform_returns_the_codes_with_a_warning(monkeypatch, make)
     with pytest.warns(deepnmf.InterruptedFitWarning, match="transform"):
         W = model.transform(X)
     assert W.shape == (40, 4) and np.all(np.isfinite(W)) and np.all(W > 0)
+
+
+RANDOM_SCRIPT = r"""
+import signal, sys, warnings
+signal.signal(signal.SIGINT, signal.default_int_handler)
+import numpy as np
+import scipy.sparse as sp
+import deepnmf
+rng = np.random.default_rng(int(sys.argv[1]))
+X = rng.uniform(0.1, 1, (300, 200))
+makers = [lambda: deepnmf.BetaNMF(10, max_iter=10**6, tol=0),
+          lambda: deepnmf.DeepNMF([10, 5], init_iter=50, max_iter=10**6, tol=0),
+          lambda: deepnmf.MultilayerNMF([10, 5], max_iter=10**6, tol=0),
+          lambda: deepnmf.MinVolDeepNMF([10, 5], init_iter=50, max_iter=10**6),
+          lambda: deepnmf.DeepNMF([10, 5], init_iter=50, max_iter=10**6, tol=0).fit(
+              sp.csr_matrix(X)) and None]
+print("READY", flush=True)
+warnings.simplefilter("ignore")
+try:
+    model = makers[int(sys.argv[2])]()
+    if model is not None:
+        model.fit(X)
+        W = model.W_ if isinstance(model.W_, list) else [model.W_]
+        assert all(np.all(np.isfinite(w)) and np.all(w > 0) for w in W)
+    print("STOPPED", flush=True)
+except KeyboardInterrupt:  # landed outside the iterations: Python's own Ctrl-C
+    print("OUTSIDE", flush=True)
+"""
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sigint_at_a_random_moment_ends_the_process_cleanly(seed):
+    """Whenever the signal lands — validation, the SVD of the initialization, a layer of the
+    multilayer start, a block update in C++ — the fit stops within a second or two: either
+    with its iterate and a warning, or with Python's KeyboardInterrupt where no iterate exists
+    yet; never a hang, a crash or an inconsistent model."""
+    delay = np.random.default_rng(seed).uniform(0.05, 3.0)
+    proc = subprocess.Popen([sys.executable, "-c", RANDOM_SCRIPT, str(seed), str(seed % 5)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().startswith("READY")
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    t0 = time.time()
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"did not stop within 30 s of SIGINT (after {delay:.2f} s)")
+    assert time.time() - t0 < 3.0
+    assert proc.returncode == 0, err
+    assert ("STOPPED" in out or "OUTSIDE" in out) and "Traceback" not in err

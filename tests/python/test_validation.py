@@ -174,6 +174,44 @@ def test_misaligned_arrays_fit_as_their_copies_and_the_core_refuses_them():
             call()
 
 
+@pytest.mark.parametrize("kind", ["big-endian", "big-endian-f4", "float16", "matrix", "memmap",
+                                  "negative-strides"])
+def test_odd_array_kinds_fit_as_their_plain_copies(tmp_path, kind):
+    """Big-endian and float16 arrays, np.matrix, a read-only memmap, negative strides: each is
+    converted once (float16 to float64, big-endian to native) and fits exactly as the plain
+    array of the same values; the caller's array is untouched."""
+    base = np.random.default_rng(3).uniform(0.1, 1.0, size=(16, 12))
+    if kind == "big-endian":
+        X = base.astype(">f8")
+    elif kind == "big-endian-f4":
+        X = base.astype(">f4")
+        base = base.astype(np.float32)
+    elif kind == "float16":
+        X = base.astype(np.float16)
+        base = X.astype(np.float64)
+    elif kind == "matrix":
+        with warnings.catch_warnings():  # NumPy's own advice against np.matrix
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            X = np.matrix(base)
+    elif kind == "memmap":
+        np.save(tmp_path / "x.npy", base)
+        X = np.load(tmp_path / "x.npy", mmap_mode="r")
+    else:
+        X = base[::-1, ::-1]
+        base = np.ascontiguousarray(X)
+    before = np.array(X, copy=True)
+    for make in (lambda: BetaNMF(3, init="nndsvda", max_iter=8, tol=0),
+                 lambda: DeepNMF([3, 2], init_iter=4, max_iter=4, tol=0)):
+        got, want = make().fit(X), make().fit(base)
+        np.testing.assert_array_equal(np.asarray(got.loss_history_), np.asarray(want.loss_history_))
+        assert np.array_equal(np.asarray(got.transform(X)), np.asarray(want.transform(base)))
+    assert np.array_equal(np.asarray(X), before)
+    W = np.full((16, 2), 0.5)
+    H = np.full((2, 12), 0.5)
+    np.testing.assert_array_equal(updates.mu_h(X, W, H, 1.0), updates.mu_h(base, W, H, 1.0))
+    assert beta_divergence(X, (W, H), 1.0) == beta_divergence(base, (W, H), 1.0)
+
+
 def test_all_zero_matrix_warns_and_stays_finite():
     with pytest.warns(RuntimeWarning, match="all zeros"):
         m = BetaNMF(2, init="random", random_state=0, max_iter=10, tol=0).fit(np.zeros((6, 5)))
