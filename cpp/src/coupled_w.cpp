@@ -221,7 +221,7 @@ double coupled_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef
   require_distinct_from(span_of(W), Ycsr, "coupled_w", "W");
   const CMatRef<T> Wc(W);
   check_coupled_args<T>(Wc, W_bar, lam);
-  require_product_in_range<T>(W, Ht, "coupled_w");
+  require_product_in_range_t<T>(W, Ht, "coupled_w");
   return coupled_w_with<T>(
       [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, want_loss, sink); }, W,
       W_bar, lam, b);

@@ -23,9 +23,11 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 /// Root w > 0 of a w² + b w − w̃R = 0 written with T = 2 a w̃ and S = 2 T R (see header), and
 /// dw/dμ = −w / √(b² + S).
 inline std::pair<double, double> wstep_entry(double wt, double R, double T, double S, double b) {
-  // √(b² + S) as hypot: with a volume weight α of 1e200, b² overflowed and every entry of the
-  // column went to the floor (its sum 30 ε instead of one)
-  const double D = std::hypot(b, std::sqrt(S));
+  // √(b² + S), through hypot where b² would overflow: with a volume weight α of 1e200 every
+  // entry of the column went to the floor (its sum 30 ε instead of one). hypot is several
+  // times the cost of the square root, and this is the inner loop of the column solves.
+  const double D = std::abs(b) < 1e150 && S < 1e300 ? std::sqrt(b * b + S)
+                                                    : std::hypot(b, std::sqrt(S));
   double w;
   if (b >= 0.0) w = (D + b) > 0.0 ? 2.0 * wt * R / (D + b) : 0.0;  // no cancellation
   else w = wt * (D - b) / T;
@@ -317,7 +319,7 @@ AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMat
           "minvol_w: shapes do not agree for Y ≈ W H");
   require_distinct(span_of(W), span_of(Ht), "minvol_w", "W", "H");
   require_distinct_from(span_of(W), Ycsr, "minvol_w", "W");
-  require_product_in_range<T>(W, Ht, "minvol_w");
+  require_product_in_range_t<T>(W, Ht, "minvol_w");
   const CMatRef<T> Wc(W);
   return minvol_w_with<T>(
       [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, false, sink); }, W,

@@ -102,7 +102,7 @@ double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> 
               ", W " + shape_of(W) + ", H " + shape_str(Ht.cols(), Ht.rows()));
   require_distinct(span_of(Ht), span_of(W), "mu_h", "H", "W");
   require_distinct_from(span_of(Ht), Ycsc, "mu_h", "H");
-  require_product_in_range<T>(W, Ht, "mu_h");
+  require_product_in_range_t<T>(W, Ht, "mu_h");
   const CMatRef<T> Htc(Ht);
   auto pass = [&](auto&& sink) {
     return h_pass_sparse<T, I>(Ycsc, W, Htc, n_threads, want_loss, sink);
@@ -132,7 +132,7 @@ double mu_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& 
               ", W " + shape_of(W) + ", H " + shape_str(Ht.cols(), Ht.rows()));
   require_distinct(span_of(W), span_of(Ht), "mu_w", "W", "H");
   require_distinct_from(span_of(W), Ycsr, "mu_w", "W");
-  require_product_in_range<T>(W, Ht, "mu_w");
+  require_product_in_range_t<T>(W, Ht, "mu_w");
   const CMatRef<T> Wc(W);
   const double loss = w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, want_loss, KlMuInPlace<T>{W});
   require_finite_update<T>(W, "mu_w", "W");  // updated line by line: the result

@@ -59,7 +59,8 @@ std::pair<double, double> entry_t(double p, double q, double mu, const Beta& b, 
     const double a = p * std::exp((beta - 1.0) * u), c = q * std::exp((beta - 2.0) * u);
     return std::pair<double, double>{a - c - mu, (beta - 1.0) * a - (beta - 2.0) * c};
   };
-  const double u0 = t_warm > 0.0 && std::isfinite(t_warm) ? std::log(t_warm) : std::log(q / p);
+  // ln(q/p) as a difference: q/p itself overflows for p = 1e-300, q = 1e30
+  const double u0 = t_warm > 0.0 && std::isfinite(t_warm) ? std::log(t_warm) : std::log(q) - std::log(p);
   // f''/f' is of order one in u (rates β − 1, β − 2 in (−1, 1)): a Newton step below 1e-9
   // leaves u within about 1e-18 of the root, and ends the solve unevaluated
   const Root root = solve_increasing(f, u0, -kInf, kInf, 1.0, 0.0, 4 * 2.2e-16, 200, 1.0, 1e-9);
@@ -93,7 +94,7 @@ class RowEntries {
       pp_.resize(k), qp_.resize(k), u_.resize(k), slope_.resize(k);
       for (Index i = 0; i < k; ++i) {
         pp_[i] = p_[positive_[i]], qp_[i] = q_[positive_[i]];
-        u_[i] = std::log(qp_[i] / pp_[i]);  // entry_t's start without a last solution
+        u_[i] = std::log(qp_[i]) - std::log(pp_[i]);  // entry_t's start without a last one
       }
     }
   }
@@ -201,21 +202,22 @@ constexpr int padded_lanes(int w) { return w <= 1 ? 1 : w <= 2 ? 2 : w <= 4 ? 4 
 /// near 1/DBL_MAX (subnormal data, or a W column 1e300 times another's) summed to s with
 /// c = 1/s = inf, and the rounds never settled. An infinite entry (a product that overflowed)
 /// is the limit where it takes all the mass: the infinite entries become 1, the others 0.
-/// Returns false when the lane has no positive entry (nothing changed).
-inline bool normalize_lane(double* a, Index stride, Index n, int l) {
+/// Returns the exponent s of the scaling a ← 2^s a (so that a lane's c in the caller's units
+/// is 2^s times the scaled lane's), 0 when the lane has no positive entry (nothing changed),
+/// and kInfiniteLane for the limit of infinite entries.
+inline constexpr int kInfiniteLane = std::numeric_limits<int>::min();
+inline int normalize_lane(double* a, Index stride, Index n, int l) {
   double top = 0.0;
   for (Index j = 0; j < n; ++j) top = std::max(top, a[j * stride + l]);  // NaN is skipped
-  if (!(top > 0.0)) return false;
+  if (!(top > 0.0)) return 0;
   if (top == kInf) {
     for (Index j = 0; j < n; ++j) a[j * stride + l] = a[j * stride + l] == kInf ? 1.0 : 0.0;
-    return true;
+    return kInfiniteLane;
   }
   int e = 0;
   std::frexp(top, &e);  // top = f 2^e, f in [0.5, 1)
-  // two steps: 2^-e alone is not representable for e < -1021 or e > 1024
-  const double s1 = std::ldexp(1.0, -e / 2), s2 = std::ldexp(1.0, -(e - e / 2));
-  for (Index j = 0; j < n; ++j) a[j * stride + l] = a[j * stride + l] * s1 * s2;
-  return true;
+  for (Index j = 0; j < n; ++j) a[j * stride + l] = std::ldexp(a[j * stride + l], -e);
+  return -e;
 }
 
 /// β = 1: P is constant along the row, so h_j = max(c a_j, ε), a_j = h̃_j Q_j, with c fixed by
@@ -240,6 +242,7 @@ std::pair<std::array<double, L>, std::array<double, L>> kl_lane_scales(double* a
                                                                        Refill&& refill) {
   std::array<double, L> s{}, c, k;
   std::array<bool, L> degenerate{};
+  std::array<int, L> shift{};  // the exponent each lane's a was scaled by (normalize_lane)
   // The rounds for the lanes in `todo`, from c = ∞ (the first sweep: the plain sums, k = 0).
   auto fixed_point = [&](std::array<bool, L> todo) {
     std::array<double, L> k_before{};
@@ -248,9 +251,12 @@ std::pair<std::array<double, L>, std::array<double, L>> kl_lane_scales(double* a
     // lanes whose plain sum or its inverse left the range (an infinite entry makes the
     // compensated sum NaN): brought to unit scale
     bool rescaled = false;
+    shift.fill(0);
     for (int l = 0; l < w; ++l)
-      if (todo[l] && !(s[l] < kInf && 1.0 / s[l] < kInf))
-        rescaled |= normalize_lane(a, stride, n, l);
+      if (todo[l] && !(s[l] < kInf && 1.0 / s[l] < kInf)) {
+        shift[l] = normalize_lane(a, stride, n, l);
+        rescaled |= shift[l] != 0;
+      }
     if (rescaled) floored_count_and_sum<L>(a, stride, n, c.data(), eps, k.data(), s.data());
     // c decreases from round to round, so the floored set only grows and n + 1 rounds
     // suffice; the bound stops a cycle that rounding might make (the last c is then kept:
@@ -277,9 +283,13 @@ std::pair<std::array<double, L>, std::array<double, L>> kl_lane_scales(double* a
   std::array<bool, L> lanes{};
   for (int l = 0; l < w; ++l) lanes[l] = true;
   fixed_point(lanes);
-  std::array<double, L> c_row{};
-  for (int l = 0; l < w; ++l) c_row[l] = degenerate[l] ? 0.0 : c[l];
-  std::array<double, L> c_out = c_row;
+  // c of the row's own products: the scaled lanes' c times 2^shift (0 for an infinite entry:
+  // the limit c → 0, μ → −∞); the products themselves keep the scaled lanes' c
+  std::array<double, L> c_row{}, c_out{};
+  for (int l = 0; l < w; ++l) {
+    c_out[l] = degenerate[l] ? 0.0 : c[l];
+    c_row[l] = shift[l] == kInfiniteLane ? 0.0 : std::ldexp(c_out[l], shift[l]);
+  }
   for (int pass = 0; pass < 2; ++pass) {  // lanes with nothing to scale: a = h̃, then a = 1
     const std::array<bool, L> redo = degenerate;
     if (std::none_of(redo.begin(), redo.end(), [](bool b) { return b; })) break;
@@ -317,11 +327,14 @@ std::array<double, W> solve_rows_kl(Index n, RowsView<const T> ht, RowsView<cons
   return c;
 }
 
-/// One row of solve_rows_kl; returns μ = P − 1/c (0 when there is nothing to scale).
+/// One row of solve_rows_kl; returns μ = P − 1/c (0 when there is nothing to scale, −∞ when
+/// a product h̃ Q is infinite: the limit c → 0).
 template <class T>
 double solve_row_kl(const T* ht, double p, const T* q, T* h, Index n) {
+  bool infinite = false;
+  for (Index j = 0; j < n; ++j) infinite |= double(ht[j]) * double(q[j]) == kInf;
   const double c = solve_rows_kl<T, 1>(n, {ht, 1, 0}, {q, 1, 0}, {h, 1, 0})[0];
-  return c > 0.0 ? p - 1.0 / c : 0.0;
+  return infinite ? -kInf : c > 0.0 ? p - 1.0 / c : 0.0;
 }
 
 /// solve_rows_kl for w ≤ 8 rows side by side, with the lane count a compile-time constant.
@@ -332,6 +345,38 @@ void solve_rows_kl_lanes(Index w, Index n, RowsView<const T> ht, RowsView<const 
 }
 
 }  // namespace
+
+/// The limit of a row whose multiplier lies beyond the floating-point range: h̃ so small
+/// (1e-300, from a caller's own factors) that even the largest representable t leaves Σ h far
+/// below one. Then the entries `in` of the limit share the mass `rest` in proportion to
+/// h̃_j c_j^g (log_weight(j) = ln h̃_j + g ln c_j, taken in the log domain; an infinite weight
+/// takes it all), at the floor ε at least.
+template <class T, class In, class LogWeight>
+void share_in_the_limit(T* h, Index n, double rest, In&& in, LogWeight&& log_weight) {
+  const double eps = floor_eps<T>();
+  double top = -kInf;
+  for (Index j = 0; j < n; ++j)
+    if (in(j)) top = std::max(top, log_weight(j));
+  if (!(top > -kInf)) return;
+  double total = 0.0;
+  auto weight = [&](Index j) {  // relative to the largest, and the infinite ones alone
+    const double lw = log_weight(j);
+    return top == kInf ? (lw == kInf ? 1.0 : 0.0) : std::exp(lw - top);
+  };
+  for (Index j = 0; j < n; ++j)
+    if (in(j)) total += weight(j);
+  for (Index j = 0; j < n; ++j)
+    if (in(j)) h[j] = std::max<T>(T(eps), static_cast<T>(rest * weight(j) / total));
+}
+
+/// Whether a solved row missed the simplex by far (its root beyond the range; see
+/// share_in_the_limit).
+template <class T>
+bool missed_the_simplex(const T* h, Index n) {
+  double total = 0.0;
+  for (Index j = 0; j < n; ++j) total += double(h[j]);
+  return total < 1.0 - 1e-6;
+}
 
 /// β < 1: the entries with Q > 0 have t = (Q / (P − μ))^γ, which blows up at the pole
 /// p_pos = min P over them, so μ < p_pos. An entry with Q = 0 has the linear majorizer P h:
@@ -415,6 +460,18 @@ double solve_row_below_pole(const T* ht, const T* p, const T* q, T* h, Index n, 
       const double share = tied_ht > 0.0 ? double(ht[j]) / tied_ht : 1.0 / double(tied);
       h[j] = std::max<T>(T(eps), static_cast<T>(rest * share));
     }
+  if (tied == 0 && missed_the_simplex(h, n)) {
+    // the gap d that sums the row lies below the smallest double: d → 0, the entries at the
+    // pole (P = p_pos, Q > 0) have t = (Q/d)^γ with one d, and share what the others leave
+    auto at_pole = [&](Index j) { return q[j] > 0 && double(p[j]) == p_pos && ht[j] > 0; };
+    double others = 0.0;
+    for (Index j = 0; j < n; ++j)
+      if (!at_pole(j)) others += double(h[j]);
+    share_in_the_limit(h, n, 1.0 - others, at_pole, [&](Index j) {
+      return std::log(double(ht[j])) + gam * std::log(double(q[j]));
+    });
+    d = 0.0;
+  }
   renormalize(h, n);
   return d_cap > 0.0 && d == d_cap ? p_zero : p_pos - d;
 }
@@ -468,12 +525,25 @@ double solve_row_multiplier(const T* ht, const T* p, const T* q, T* h, Index n,
   // μ = 0 is the unconstrained MU step: the natural start (exact when h̃ is stationary).
   const double ftol = 4 * std::numeric_limits<double>::epsilon();
   const double unit = std::max(scale, 1e-300);
-  const double nu = solve_increasing(g, shift, -kInf, kInf, unit, ftol,
-                                     4 * std::numeric_limits<double>::epsilon(), 200, unit)
-                        .x;
-  entries.at(nu);
-  for (Index j = 0; j < n; ++j)
-    h[j] = std::max<T>(T(eps), static_cast<T>(std::min(double(ht[j]) * entries.t(j), 1.0)));
+  double nu = kInf;  // no root below the largest double: the limit μ → ∞ below
+  try {
+    nu = solve_increasing(g, shift, -kInf, kInf, unit, ftol,
+                          4 * std::numeric_limits<double>::epsilon(), 200, unit).x;
+    entries.at(nu);
+    for (Index j = 0; j < n; ++j)
+      h[j] = std::max<T>(T(eps), static_cast<T>(std::min(double(ht[j]) * entries.t(j), 1.0)));
+  } catch (const std::domain_error&) {
+    std::fill(h, h + n, T(0));
+  }
+  if (missed_the_simplex(h, n)) {
+    // the multiplier that sums the row lies beyond the largest double: as μ → ∞ every entry
+    // has t ≈ (μ/P)^(1/(β−1)), the data's Q no longer counts, and the row is h̃ P^(−1/(β−1))
+    // normalized (P = 0: those entries take the row)
+    const double g = -1.0 / (b.value - 1.0);
+    share_in_the_limit(h, n, 1.0, [&](Index j) { return ht[j] > 0; }, [&](Index j) {
+      return std::log(double(ht[j])) + g * std::log(double(p[j]));
+    });
+  }
   renormalize(h, n);
   return nu - shift;
 }

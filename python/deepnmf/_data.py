@@ -39,7 +39,7 @@ def aligned(a: Any, dtype: Any, order: str, copy: bool = False) -> np.ndarray:
 
 
 def rounding_level(values: np.ndarray, beta: float, r: int) -> float:
-    """8 r ε² Σ x^β over the positive entries (in row chunks: no data-sized temporary)."""
+    """8 r ε² Σ x^β over the positive entries (in chunks: no data-sized temporary)."""
     flat = values.reshape(-1)
     total = 0.0
     for start in range(0, flat.size, 1 << 16):
@@ -285,8 +285,9 @@ def check_input(X: Any, beta: float, name: str = "X") -> tuple[DenseData | Spars
 
         warnings.warn(f"{name} is all zeros: every factorization fits it", RuntimeWarning, stacklevel=3)
     check_beta_range(beta, data.dtype)
-    check_data_range(float(data.csr.data.max()) if data.csr.nnz else 0.0, beta, data.dtype, name)
-    scale = Scale.of(data.csr.data)
+    largest = float(data.csr.data.max()) if data.csr.nnz else 0.0
+    check_data_range(largest, None, beta, data.dtype, name)  # β = 1: no span to check
+    scale = Scale.of(largest, beta, data.dtype)
     if not scale.unit:
         scaled = data.csr.copy()
         scaled.data = scale.to_fit(scaled.data)

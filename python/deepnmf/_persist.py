@@ -64,6 +64,14 @@ def _plain(v: Any) -> Any:
         return None
 
 
+def model_path(path: str | Path) -> Path:
+    """Where save writes: `path` with ``.npz`` appended when it has another suffix or none."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+    return path
+
+
 def save(model: Any, path: str | Path) -> Path:
     from . import __version__
 
@@ -90,13 +98,15 @@ def save(model: Any, path: str | Path) -> Path:
             kinds[name] = "scalar"
     meta = {"format": FORMAT, "class": type(model).__name__, "version": __version__,
             "params": params, "attributes": kinds, "scalars": scalars}
-    path = Path(path)
-    if path.suffix != ".npz":
-        path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+    path = model_path(path)
     entries: dict[str, Any] = {"__meta__": np.array(json.dumps(meta)), **arrays}
-    # a temporary file next to the target, renamed over it once complete (atomic on POSIX)
+    # a temporary file next to the target, renamed over it once complete (atomic on POSIX);
+    # mkstemp makes it private (0600): given the mode a new file gets (0666 less the umask)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as f:
             np.savez_compressed(f, **entries)
             f.flush()

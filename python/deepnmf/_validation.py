@@ -143,13 +143,16 @@ def check_tol(tol: Any) -> float:
     return float(tol)
 
 
-#: The data band per dtype: data whose largest entry lies in [2^-lo, 2^hi] is fit as it is;
-#: outside it, as 2^k X with its largest entry in [0.5, 1) (exact: a power of two; one copy).
-#: Below 2^-lo the factors' floor ε (paper Section 3.2.1), which is absolute, would bind far
-#: above ε relative to the factors (a W of data at 1e-20 floored at ε is 1e-6 of its own size
-#: and fits of max X < ~1e-20 were garbage); above 2^hi the majorizer's powers (W H)^(β−1)
-#: times the factors leave the dtype's range for β up to the largest supported.
-DATA_BAND = {np.dtype(np.float64): (16, 64), np.dtype(np.float32): (4, 16)}
+#: The data band per dtype: data whose largest entry lies in [2^-lo, 2^hi],
+#: hi = min(cap, budget / max(1, β)), is fit as it is; outside it, as 2^k X with its largest
+#: entry in [0.5, 1) (exact: a power of two; one copy). Below 2^-lo the factors' floor ε
+#: (paper Section 3.2.1), which is absolute, would bind far above ε relative to the factors (a
+#: W of data at 1e-20 floored at ε is 1e-6 of its own size; fits of max X < ~1e-20 were
+#: garbage). Above 2^cap the initializations would not hold (NNDSVDa fills zeros with the mean
+#: of X: factors of size X, whose products are of size X²); above 2^(budget / β) the
+#: majorizer's powers, P = Wᵀ(W H)^(β−1) of size 2^(24 + hi β) for 2^24 rows, would leave
+#: float32's range (for float64 the cap binds first, for every supported β).
+DATA_BAND = {np.dtype(np.float64): (16, 64, 960), np.dtype(np.float32): (4, 32, 80)}
 
 #: The β the fits support per dtype (the core's SupportedBeta, beta.hpp): the majorizer's
 #: powers of W H at the factors' floor, (ε²)^(β−2), and at the top of the data band,
@@ -165,21 +168,56 @@ BETA_RANGE = {np.dtype(name): tuple(r) for name, r in _core.beta_range.items()}
 DATA_EXPONENT_LIMIT = {np.dtype(np.float64): 900, np.dtype(np.float32): 100}
 
 
-def check_data_range(largest: float, beta: float, dtype: Any, name: str = "X") -> None:
-    """The largest entry of the data inside the supported range for β and the dtype (see
-    DATA_EXPONENT_LIMIT), else a ValueError that names the bound."""
+def data_limit(beta: float, dtype: Any) -> int:
+    """L of the supported range 2^-L … 2^L of the data's largest entry (DATA_EXPONENT_LIMIT)."""
+    return int(min(DATA_EXPONENT_LIMIT[np.dtype(dtype)], 900 // max(1.0, abs(beta))))
+
+
+def span_limit(beta: float, dtype: Any) -> int | None:
+    """For β < 1, the most binary orders of magnitude the positive entries of the data may
+    span: the majorizer holds Y (W H)^(β−2), of size (smallest entry)^(β−1) and up to
+    (smallest)^(β−2) relative to the largest, and the divergence x^β for β < 0 — both must
+    stay within the dtype's range: 960 binary orders of magnitude for float64, 96 for float32.
+    None for β ≥ 1, where no negative power of the data is formed beyond Y / (W H)."""
+    if beta >= 1.0:
+        return None
+    return int((960 if np.dtype(dtype) == np.float64 else 96) // (2.0 - beta))
+
+
+def check_data_range(largest: float, smallest: float | None, beta: float, dtype: Any,
+                     name: str = "X") -> None:
+    """The largest entry of the data, and for β < 1 the span down to its smallest positive
+    entry, inside the supported range for β and the dtype (data_limit, span_limit), else a
+    ValueError that names the bound."""
     if largest == 0.0:
         return
-    L = int(min(DATA_EXPONENT_LIMIT[np.dtype(dtype)], 900 // max(1.0, abs(beta))))
-    e = int(np.frexp(largest)[1]) - 1  # largest = f 2^(e+1), f in [0.5, 1): 2^e <= largest
-    if -L <= e < L:
-        return
-    raise ValueError(
-        f"{name}'s largest entry {largest:.3g} is outside the range deepnmf supports for "
-        f"{np.dtype(dtype).name} data with beta={beta:g}, 2^-{L} … 2^{L} (about {2.0**-L:.1e} … "
-        f"{2.0**L:.1e}): its factors or its beta-divergence, mapped back from the unit-scale "
-        f"fit, would leave the floating-point range; multiply {name} by a constant first (the "
-        f"factorization of c{name} is that of {name} with W multiplied by c)")
+    L = data_limit(beta, dtype)
+    if not 2.0**-L <= largest <= 2.0**L:
+        raise ValueError(
+            f"{name}'s largest entry {largest:.3g} is outside the range deepnmf supports for "
+            f"{np.dtype(dtype).name} data with beta={beta:g}, 2^-{L} … 2^{L} (about "
+            f"{2.0**-L:.1e} … {2.0**L:.1e}): its factors or its beta-divergence, mapped back "
+            f"from the unit-scale fit, would leave the floating-point range; multiply {name} by "
+            f"a constant first (the factorization of c{name} is that of {name} with W "
+            "multiplied by c)")
+    span = span_limit(beta, dtype)
+    if span is not None and smallest is not None and smallest < np.ldexp(largest, -span):
+        raise ValueError(
+            f"{name}'s positive entries span {largest / smallest if smallest > 0 else np.inf:.3g} "
+            f"(from {smallest:.3g} to {largest:.3g}), more than the 2^{span} deepnmf supports for "
+            f"{np.dtype(dtype).name} data with beta={beta:g}: the majorizer's negative powers "
+            f"of the model at the smallest entries would overflow; use float64, a larger beta, "
+            f"or raise the smallest entries (e.g. {name} + {np.ldexp(largest, -span):.3g})")
+
+
+def smallest_positive(values: np.ndarray) -> float:
+    """The smallest positive entry (inf if none), in chunks: no data-sized temporary."""
+    flat = values.reshape(-1)
+    best = np.inf
+    for start in range(0, flat.size, 1 << 16):
+        chunk = flat[start:start + (1 << 16)]
+        best = min(best, float(chunk.min(initial=np.inf, where=chunk > 0)))
+    return best
 
 
 def check_beta_range(beta: float, dtype: Any, who: str = "the fit") -> None:
@@ -210,13 +248,13 @@ class Scale:
         return self.k == 0
 
     @staticmethod
-    def of(values: np.ndarray) -> Scale:
-        """The scale for data whose entries are `values` (any shape, nonnegative, finite)."""
-        mx = float(values.max()) if values.size else 0.0
-        lo, hi = DATA_BAND[np.dtype(values.dtype)]
-        if mx == 0.0 or 2.0**-lo <= mx <= 2.0**hi:
+    def of(largest: float, beta: float, dtype: Any) -> Scale:
+        """The scale for data of `dtype` whose largest entry is `largest` (see DATA_BAND)."""
+        lo, cap, budget = DATA_BAND[np.dtype(dtype)]
+        hi = min(cap, budget // max(1.0, beta))
+        if largest == 0.0 or 2.0**-lo <= largest <= 2.0**hi:
             return Scale(0)
-        return Scale(-int(np.frexp(mx)[1]))  # mx = f 2^e, f in [0.5, 1): k = −e
+        return Scale(-int(np.frexp(largest)[1]))  # largest = f 2^e, f in [0.5, 1): k = −e
 
     def to_fit(self, a: Any) -> Any:
         """An array in the caller's units → the fit's (a factor carrying the data's scale)."""
@@ -247,9 +285,11 @@ def _times_power_of_two(d: Any, e: float, exact: bool = False) -> Any:
 
 
 def scaled_data(X: np.ndarray, beta: float, name: str = "X") -> tuple[np.ndarray, Scale]:
-    """(2^k X, Scale(k)): X itself inside the data band, a scaled copy otherwise."""
-    check_data_range(float(X.max()), beta, X.dtype, name)
-    scale = Scale.of(X)
+    """(2^k X, Scale(k)): X itself inside the data band, a scaled copy otherwise; the data
+    must lie in the supported range (check_data_range)."""
+    largest = float(X.max()) if X.size else 0.0
+    check_data_range(largest, smallest_positive(X) if beta < 1.0 else None, beta, X.dtype, name)
+    scale = Scale.of(largest, beta, X.dtype)
     if scale.unit:
         return X, scale
     Xs = scale.to_fit(X)

@@ -63,9 +63,9 @@ def output_path(args: argparse.Namespace) -> Path:
     """Where `fit` writes its model (with the .npz suffix that save appends), checked before the
     fit runs: never over an input (the data, the model it continues), over an existing file
     only with --force, and in a directory that exists."""
-    out = Path(args.output)
-    if out.suffix != ".npz":
-        out = out.with_suffix(out.suffix + ".npz") if out.suffix else out.with_suffix(".npz")
+    from ._persist import model_path
+
+    out = model_path(args.output)
     for name in (args.input, args.init):
         if name is not None and out.exists() and Path(name).exists() and out.samefile(name):
             raise CliError(f"{out}: is an input of this fit; write the model to another file")

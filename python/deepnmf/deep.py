@@ -405,6 +405,7 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                 # one warning for the whole model, below, names the layer
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 warnings.simplefilter("ignore", InterruptedFitWarning)
+                layer_data = None
                 try:
                     layer_data = (first, Scale(0)) if layer == 1 else check_input(Y, beta)
                     if interrupted_in:
@@ -415,6 +416,8 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                     if layer == 1:  # in the first layer's initialization: nothing to keep
                         raise
                     interrupted_in = layer
+                    if layer_data is None:  # it landed in the check of the layer's data
+                        layer_data = check_input(Y, beta)
                     model._initial_only(layer_data, W0, H0)
             if model._interrupted and not interrupted_in:
                 interrupted_in = layer
@@ -434,12 +437,13 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                 warnings.warn(f"MultilayerNMF layer {layer} stopped at max_iter={self.max_iter} "
                               f"before stagnating (tol={self.tol:g})", ConvergenceWarning, stacklevel=2)
             Y = W
-        self.W_, self.H_ = [scale.to_caller(w) for w in Ws], Hs
+        self.W_, self.H_ = Ws, Hs
         self.n_iter_ = int(max(iters))  # scikit-learn's convention: one int
         self.n_iter_per_layer_ = iters
-        self.loss_history_ = [scale.loss_to_caller(h, beta) for h in histories]
+        self.loss_history_ = histories
         self.loss_iterations_ = recorded_at
-        self.errors_ = np.asarray(scale.loss_to_caller(np.asarray(errors), beta))
+        self.errors_ = np.asarray(errors)
+        self._to_caller_units(scale, beta)
         self.ranks_ = ranks
         self.beta_ = beta
         self.n_features_in_ = first.shape[1]
@@ -451,6 +455,15 @@ class MultilayerNMF(_LayeredMixin, EstimatorMixin):
                           "MultilayerNMF interrupted (Ctrl-C) in its last layer",
                           InterruptedFitWarning, stacklevel=3)
         return self
+
+    def _to_caller_units(self, scale: Scale, beta: float) -> None:
+        """The factors and losses of a fit of 2^k X in the caller's units (every Wℓ carries
+        the scale, every loss 2^(kβ))."""
+        if scale.unit:
+            return
+        self.W_ = [scale.to_caller(w) for w in self.W_]
+        self.loss_history_ = [scale.loss_to_caller(h, beta) for h in self.loss_history_]
+        self.errors_ = np.asarray(scale.loss_to_caller(self.errors_, beta))
 
     def _codes(self, X: Any) -> Codes:
         """Layer after layer as in the fit: Wℓ minimizes Dβ(W_{ℓ−1}, Wℓ Hℓ) over Wℓ ≥ ε by
@@ -617,7 +630,9 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
             with warnings.catch_warnings():  # a Ctrl-C there is DeepNMF's to report
                 warnings.simplefilter("ignore", InterruptedFitWarning)
                 ml._fit_validated((data, Scale(0)), beta)  # data is scaled already: so are the factors
-            return [w.copy() for w in ml.W_], [h.copy() for h in ml.H_], ml
+            # its deeper layers may have been fit at a scale of their own: floored again here
+            eps = np.finfo(data.dtype).eps
+            return [np.maximum(w, eps) for w in ml.W_], [h.copy() for h in ml.H_], ml
         W_list, H_list = explicit_factors(self.init, ranks, data.shape, data.dtype, scale)
         return W_list, H_list, None
 
@@ -681,6 +696,22 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
 
         self.W_, self.H_, self.weights_ = W, H, lam
         self.init_model_ = init_model
+
+        def publish(n: int) -> None:
+            """W_, H_, weights_ and the record after n iterations, in the caller's units:
+            Wℓ by 2^-k, Dℓ by 2^(-kβ) (the fit runs on 2^k X)."""
+            self._publish_history(hist, lam, n)
+            if scale.unit:
+                return
+            self.W_ = [scale.to_caller(w) for w in W]
+            D = scale.loss_to_caller(self.loss_history_[:, :-1], beta)
+            F = self.loss_history_[:, -1]
+            if fresh:  # λℓ = 1/Dℓ: F = Σ λℓ Dℓ is the same number in both units
+                self.weights_ = scale.weight_to_caller(lam, beta)
+            else:  # given λℓ: F scales as the Dℓ
+                F = scale.loss_to_caller(F, beta)
+            self.loss_history_ = np.column_stack([D, F])
+
         self.ranks_, self.beta_, self.n_features_in_ = ranks, beta, data.shape[1]
         start = time.perf_counter()
         n_iter = 0
@@ -696,7 +727,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         try:
             for n_iter in range(1, 0 if init_interrupted else max_iter + 1):
                 stopped = self._iterate(layer, layer_loss, W, H, lam, beta, nt, hist, n_iter,
-                                        tol, start, bar)
+                                        tol, start, bar, publish)
                 if stopped:
                     break
         except KeyboardInterrupt:
@@ -708,18 +739,10 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         finally:
             bar.close()
         hist.finish(layer_loss, n_iter)
-        self._publish_history(hist, lam, n_iter)
         H[0] = np.ascontiguousarray(H[0])
-        if not scale.unit:  # back to the caller's units: Wℓ by 2^-k, Dℓ by 2^(-kβ)
-            for l in range(L):
-                W[l] = scale.to_caller(W[l])
-            D = scale.loss_to_caller(self.loss_history_[:, :-1], beta)
-            F = self.loss_history_[:, -1]
-            if fresh:  # λℓ = 1/Dℓ: F = Σ λℓ Dℓ is the same number in both units
-                self.weights_ = scale.weight_to_caller(lam, beta)
-            else:  # given λℓ: F scales as the Dℓ
-                F = scale.loss_to_caller(F, beta)
-            self.loss_history_ = np.column_stack([D, F])
+        publish(n_iter)
+        if init_model is not None:
+            init_model._to_caller_units(scale, beta)
         # stopped: the rule held on a complete row inside the loop (whose last row, recorded
         # one iteration later, need not pass it again), the callback, or Ctrl-C
         if tol > 0 and stopped is None and n_iter == max_iter and not hist.stagnated(lam, tol):
@@ -729,7 +752,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         return self
 
     def _iterate(self, layer, layer_loss, W, H, lam, beta, nt, hist: LayerHistory, n_iter: int,
-                 tol: float, start: float, bar) -> str | None:
+                 tol: float, start: float, bar, publish) -> str | None:
         """Outer iteration ``n_iter`` and its record; returns why the fit stops after it
         ("stagnated" or "callback"), or None."""
         self._sweep(layer, W, H, lam, beta, nt, hist)
@@ -751,7 +774,7 @@ class DeepNMF(_LayeredMixin, EstimatorMixin):
         if self.callback is not None:
             if hist.pending():  # recorded just now (the sweep filled any older one)
                 hist.fill_layer1(layer_loss(0))  # the callback sees this iteration's errors
-            self._publish_history(hist, lam, n_iter)
+            publish(n_iter)  # in the caller's units (copies of the factors when rescaled)
             if self.callback(self, n_iter):
                 return "callback"
         return stop

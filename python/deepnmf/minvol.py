@@ -294,6 +294,13 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
         else:
             lam = explicit_weights(self.weights, L)
             lam[0] = scale.to_caller(lam[0])  # D1 of the scaled data is 2^k D1: same problem
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            ratios = lam[1:] / lam[:-1]  # what the coupled W-steps take, in the fit's units
+        if not (np.all(np.isfinite(lam)) and np.all(lam > 0) and np.all(np.isfinite(ratios))
+                and np.all(ratios > 0)):
+            raise ValueError(f"weights {list(self.weights_ if continued else self.weights)!r} "
+                             f"with X's scale (2^{-scale.k}) put λ2/λ1 of the fit beyond float64: "
+                             "give weights closer to each other, or scale X")
         if self.alpha is not None:
             alpha = _per_layer(self.alpha, L, "alpha", allow_zero=True)
         elif continued:
@@ -340,14 +347,14 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
                     print(f"MinVolDeepNMF iter {n_iter:5d}  F {F_hist[-1]:+.6e}  {errs}  "
                           f"ADMM {its}  {time.perf_counter() - start:7.2f}s")
                 if self.callback is not None:
-                    self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
+                    self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter, scale, H)
                     if self.callback(self, n_iter):
                         stopped = True
                         break
                 F_min = min(F_min, F_hist[-1])
                 if tol > 0 and _stagnated_shifted(F_hist, F_min, tol):
                     break
-            self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
+            self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter, scale, H)
         except KeyboardInterrupt:
             stopped = True
             warn_interrupted("MinVolDeepNMF", n_iter)
@@ -360,29 +367,33 @@ class MinVolDeepNMF(_LayeredMixin, EstimatorMixin):
             vol_hist.append(volumes())
             if n_iter >= 1:
                 admm_iters.append(its_now)
-            self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter)
+            self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter, scale, H)
         finally:
             bar.close()
         H[0] = np.ascontiguousarray(H[0])
-        if not scale.unit:  # H1 and D1 carry the scale (KL is homogeneous of degree one);
-            # λ1 D1, and so F, is the same number in both units
-            H[0] = scale.to_caller(H[0])
+        self._record(data_hist, vol_hist, admm_iters, lam, alpha, n_iter, scale, H)
+        if not scale.unit:
             self.init_factors_[1][0] = scale.to_caller(self.init_factors_[1][0])
-            self.weights_ = lam.copy()
-            self.weights_[0] = scale.to_fit(lam[0])
-            D = self.loss_history_[:, :L].copy()
-            D[:, 0] = scale.to_caller(D[:, 0])
-            self.loss_history_ = np.column_stack([D, self.loss_history_[:, L]])
         if tol > 0 and not stopped and n_iter == max_iter:
             warnings.warn(f"MinVolDeepNMF stopped at max_iter={max_iter} before stagnating",
                           ConvergenceWarning, stacklevel=2)
         return self
 
-    def _record(self, data_hist, vol_hist, admm_iters, lam, alpha, n_iter) -> None:
-        """The histories as arrays (O(n_iter)): after the fit, and before each callback."""
+    def _record(self, data_hist, vol_hist, admm_iters, lam, alpha, n_iter, scale: Scale,
+                H: list[np.ndarray]) -> None:
+        """The histories as arrays (O(n_iter)), and H_, weights_ in the caller's units: after
+        the fit, and before each callback. H1 and D1 carry the data's scale (the columns of
+        every Wℓ sum to one; KL is homogeneous of degree one); λ1 D1, and so F, is the same
+        number in both units."""
         D = np.array(data_hist)
         V = np.array(vol_hist)
-        self.loss_history_ = np.column_stack([D, D @ lam + V @ alpha])
+        F = D @ lam + V @ alpha
+        if not scale.unit:
+            D[:, 0] = scale.to_caller(D[:, 0])
+            self.H_ = [scale.to_caller(H[0])] + H[1:]  # H, the fit's, goes on in its units
+            self.weights_ = lam.copy()
+            self.weights_[0] = scale.to_fit(lam[0])
+        self.loss_history_ = np.column_stack([D, F])
         self.volume_history_ = V
         self.admm_iterations_ = np.array(admm_iters, dtype=int).reshape(
             len(admm_iters), len(self.W_) - 1)

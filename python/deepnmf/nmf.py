@@ -123,7 +123,7 @@ class BetaNMF(EstimatorMixin):
         iteration.
     callback : callable(model, iteration) -> bool, optional
         Called after every iteration with the model holding the current ``W_`` and ``H_``
-        (not for data fit at another scale, outside the data band: see the README's
+        (in the data's units, also when the fit runs on the data rescaled: see the README's
         numerical range); returning True stops the fit.
 
     Attributes
@@ -238,8 +238,8 @@ class BetaNMF(EstimatorMixin):
         has validated X already — X is then not read, validated or copied again. With
         `iterate` False the model gets its initial factors only (0 iterations)."""
         beta = check_beta(self.beta)
-        # dense or scipy.sparse (β = 1); data beyond 2^±300 is fit as 2^k X (exact; one
-        # copy) and the factors are mapped back below
+        # dense or scipy.sparse (β = 1); data outside its dtype's band is fit as 2^k X
+        # (exact; one copy) and the factors are mapped back below
         data, scale = validated if validated is not None else check_input(X, beta)
         r = check_rank(self.n_components)
         max_iter = check_positive_int(self.max_iter, "max_iter")
@@ -290,8 +290,9 @@ class BetaNMF(EstimatorMixin):
                 loss = data.mu_w(W, H, beta, nt, record)
                 data.mu_h(W, H, beta, False, nt)
                 bar.update()
-                if self.callback is not None and scale.unit:
-                    self.W_, self.H_, self.components_, self.n_iter_ = W, H, H, n_iter
+                if self.callback is not None:  # W in the caller's units (a copy if rescaled)
+                    self.W_, self.H_, self.components_, self.n_iter_ = (
+                        scale.to_caller(W), H, H, n_iter)
                     if self.callback(self, n_iter):
                         stopped = True
                         if record:

@@ -3,7 +3,10 @@ each is one majorization-minimization step that never increases its block object
 
 All functions take the data ``Y`` (m×n) ≈ ``W`` (m×r) ``H`` (r×n), keep ``Y``'s dtype
 (float32 or float64; factors of another dtype are converted), and return the updated factor —
-a new array, or ``out`` when given (``out=H`` updates ``H`` in place, without a copy).
+a new array, or ``out`` when given (``out=H`` updates ``H`` in place, without a copy; an
+``out`` that shares memory with any other argument is a ValueError). β must lie in the range
+the updates support for the dtype (see the README's numerical range). An update that raises
+because its intermediates would overflow may leave an in-place ``out`` partly updated.
 """
 
 from __future__ import annotations

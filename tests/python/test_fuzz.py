@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _bounded import run_bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -225,3 +226,57 @@ def test_sparse_core_never_crashes(call, problem):
         fn(*problem)
     except EXPECTED:
         pass
+
+
+def test_every_iterative_loop_returns_on_the_extremes_it_guards_against():
+    """The loops of the core — the row multiplier's bracket walk and Newton steps (and the
+    β = 1 rounds, the lockstep sweeps of 1 < β < 2), the coupled entries' Newton in ln t, the
+    min-vol column solves and ADMM iterations — fed numbers at the ends of the range. Every row
+    returns on the floored simplex: where its multiplier lies beyond the largest double (h̃ of
+    1e-300 against P of 1e300) as the limit of the rows that approach it. A coupled entry whose
+    powers w^(β−1) leave the range raises the ValueError that says so. The min-vol columns
+    sum to one. In a child under a timeout: a kernel that loops forever holds the GIL
+    released and ignores Ctrl-C."""
+    run_bounded("""
+        import itertools
+        import numpy as np
+        from deepnmf import _core
+        rng = np.random.default_rng(0)
+        eps = np.finfo(float).eps
+        extremes = [1e-300, 1e-30, 1.0, 1e30, 1e300]
+        betas = [-5.0, 0.0, 0.5, 1.0, 1.25, 1.5, 2.0, 3.0, 10.0]
+        for beta, p_mag, q_mag, h_mag in itertools.product(betas, extremes, extremes, [1e-300, 1.0]):
+            n = 40
+            p = p_mag * rng.uniform(0.5, 2.0, n)
+            q = q_mag * 10.0 ** rng.uniform(-5, 5, n)
+            q[::7] = 0.0
+            h = h_mag * rng.uniform(0.0, 1.0, n)
+            out, mu = _core.solve_row_multiplier(h, p, q, beta)
+            case = (beta, p_mag, q_mag, h_mag)
+            assert np.all(out >= eps) and abs(out.sum() - 1) < 1e-12, (case, out.sum())
+            assert not np.isnan(mu), case
+        refused = 0
+        for beta, mag, lam in itertools.product(betas, extremes, [1e-300, 1e-8, 1.0, 1e300]):
+            r = 12
+            args = [mag * rng.uniform(0.5, 2.0, r) for _ in range(4)]
+            try:
+                w = _core.coupled_w_row(*args, lam, beta)
+            except ValueError as e:
+                assert "outside the range it can represent" in str(e), e
+                assert mag in (1e-300, 1e300), (beta, mag, lam)  # only at the very ends
+                refused += 1
+                continue
+            assert np.all(np.isfinite(w)) and np.all(w >= eps), (beta, mag, lam, w)
+        assert refused <= 12
+        Y = rng.uniform(0.1, 1, (20, 15))
+        H = rng.uniform(0.1, 1, (3, 15))
+        for alpha, rho, exact in itertools.product([0.0, 1e-300, 1.0, 1e300], [1e-300, 1.0, 1e300],
+                                                   [False, True]):
+            for coupled in (True, False):
+                W = rng.uniform(0.1, 1, (20, 3))
+                W /= W.sum(axis=0)
+                Wb = rng.uniform(0.1, 1, (20, 3)) if coupled else None
+                _core.minvol_w(Y, W, H, Wb, alpha, 1.0, 1.0, rho, 1e-12, 200, 1, False, exact)
+                assert np.all(np.isfinite(W)) and np.all(W >= eps), (alpha, rho, exact)
+                assert np.all(np.abs(W.sum(axis=0) - 1) < 1e-12), (alpha, rho, exact)
+    """, timeout=180)

@@ -166,23 +166,22 @@ makers = [lambda: deepnmf.BetaNMF(10, max_iter=10**6, tol=0),
           lambda: deepnmf.DeepNMF([10, 5], init_iter=50, max_iter=10**6, tol=0),
           lambda: deepnmf.MultilayerNMF([10, 5], max_iter=10**6, tol=0),
           lambda: deepnmf.MinVolDeepNMF([10, 5], init_iter=50, max_iter=10**6),
-          lambda: deepnmf.DeepNMF([10, 5], init_iter=50, max_iter=10**6, tol=0).fit(
-              sp.csr_matrix(X)) and None]
+          lambda: deepnmf.DeepNMF([10, 5], init_iter=50, max_iter=10**6, tol=0)]
 print("READY", flush=True)
 warnings.simplefilter("ignore")
 try:
-    model = makers[int(sys.argv[2])]()
-    if model is not None:
-        model.fit(X)
-        W = model.W_ if isinstance(model.W_, list) else [model.W_]
-        assert all(np.all(np.isfinite(w)) and np.all(w > 0) for w in W)
+    which = int(sys.argv[2])
+    model = makers[which]()
+    model.fit(sp.csr_matrix(X) if which == 4 else X)  # the last one on sparse data
+    W = model.W_ if isinstance(model.W_, list) else [model.W_]
+    assert all(np.all(np.isfinite(w)) and np.all(w > 0) for w in W)
     print("STOPPED", flush=True)
 except KeyboardInterrupt:  # landed outside the iterations: Python's own Ctrl-C
     print("OUTSIDE", flush=True)
 """
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(10))  # each estimator twice, at two random moments
 def test_sigint_at_a_random_moment_ends_the_process_cleanly(seed):
     """Whenever the signal lands — validation, the SVD of the initialization, a layer of the
     multilayer start, a block update in C++ — the fit stops within a second or two: either
@@ -201,6 +200,6 @@ def test_sigint_at_a_random_moment_ends_the_process_cleanly(seed):
         proc.kill()
         proc.communicate()
         pytest.fail(f"did not stop within 30 s of SIGINT (after {delay:.2f} s)")
-    assert time.time() - t0 < 3.0
+    assert time.time() - t0 < 5.0
     assert proc.returncode == 0, err
     assert ("STOPPED" in out or "OUTSIDE" in out) and "Traceback" not in err

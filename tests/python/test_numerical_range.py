@@ -7,7 +7,7 @@ import pytest
 
 import deepnmf
 from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF, _core, updates
-from deepnmf._validation import BETA_RANGE, DATA_BAND
+from deepnmf._validation import BETA_RANGE
 
 X0 = np.random.default_rng(0).uniform(0.05, 1.0, (30, 20))
 
@@ -35,15 +35,12 @@ MAKERS = {
 def test_fits_of_2k_x_are_the_fit_of_x_scaled_exactly(name):
     """Data outside the band is fit as 2^k X at unit scale: two data sets that differ by a
     power of two outside the band give factors that differ by that power exactly, losses by
-    its β-th power (to the rounding of one multiplication), the same H's. This covers data
-    whose largest entry is subnormal (its rescale factor 2.0**1029 was inf) and data between
-    2^-300 and 1e-20, where the floor bound every factor and the fit was garbage."""
+    its β-th power (to the rounding of one multiplication), the same H's — from the bottom of
+    the supported range to the band (data between 2^-300 and 1e-20 was not rescaled, and the
+    floor bound every factor: garbage). For β ≤ 1.5 in float64 the top of the band is above the
+    supported range; float32 counts beyond 2^64 are rescaled (test below)."""
     beta = 1.0 if name == "minvol" else 1.5
-    fits = {}
-    for e in (-1040, -300, -70, -20, 70, 300, 890):
-        if abs(e) > limit(beta):
-            continue
-        fits[e] = MAKERS[name](beta).fit(np.ldexp(X0, e))
+    fits = {e: MAKERS[name](beta).fit(np.ldexp(X0, e)) for e in (1 - limit(beta), -300, -70, -20)}
     base_e, base = next(iter(fits.items()))
     Wb, Hb = layered(base)
     codes_b = base.transform(np.ldexp(X0[:7], base_e))
@@ -163,7 +160,8 @@ def test_beta_outside_the_range_is_a_value_error_everywhere(beta, dtype):
                  lambda: _core.coupled_w(X, W.copy(), H, W, 0.5, beta, 1, False)):
         with pytest.raises(ValueError, match="outside the range the updates support"):
             call()
-    assert np.isfinite(deepnmf.beta_divergence(X, (W, H), beta)) or beta > 100  # defined
+    if abs(beta) < 100:  # the divergence itself is defined there, and finite
+        assert np.isfinite(deepnmf.beta_divergence(X, (W, H), beta))
 
 
 @pytest.mark.parametrize("beta", [-5.0, -1.0, 3.0, 8.0, 10.0])
@@ -192,8 +190,47 @@ def test_coupled_update_never_raises_its_block_objective(beta):
     assert worse == 0
 
 
-def test_the_data_band_and_beta_range_are_the_cores():
-    assert BETA_RANGE[np.dtype(np.float64)] == (-5.0, 10.0)
-    assert BETA_RANGE[np.dtype(np.float32)] == (0.0, 5.0)
-    assert DATA_BAND[np.dtype(np.float64)] == (16, 64)
-    assert set(_core.beta_range) == {"float64", "float32"}
+def test_the_beta_range_is_the_cores_and_the_readmes():
+    """The Python layer reads the range from the core (one definition); the README states it."""
+    assert BETA_RANGE[np.dtype(np.float64)] == tuple(_core.beta_range["float64"]) == (-5.0, 10.0)
+    assert BETA_RANGE[np.dtype(np.float32)] == tuple(_core.beta_range["float32"]) == (0.0, 5.0)
+
+
+def test_float32_data_above_its_band_is_fit_at_unit_scale():
+    """float32 thresholds were float64's (β = 3 failed at 1e20 with an error about W). The
+    band's top for float32 is 2^(96/β): above it the fit of 2^k X is the fit of X scaled."""
+    beta = 3.0
+    fits = {e: BetaNMF(4, beta=beta, max_iter=12, tol=0).fit(np.ldexp(X0, e).astype(np.float32))
+            for e in (33, 40, 66)}
+    base = fits[33]
+    for e, model in fits.items():
+        assert model.W_.dtype == np.float32
+        np.testing.assert_array_equal(np.ldexp(model.W_, 33 - e), base.W_)
+        np.testing.assert_array_equal(model.H_, base.H_)
+
+
+def test_data_inside_the_band_is_not_copied():
+    from deepnmf._data import check_input
+
+    X = np.ldexp(X0, 10)
+    data, scale = check_input(X, 1.0)
+    assert scale.unit and data.X is X
+    data, scale = check_input(np.ldexp(X0, -40), 1.0)
+    assert scale.k == 40 and np.array_equal(data.X, X0)
+
+
+@pytest.mark.parametrize("beta,dtype,span", [(0.0, np.float32, 48), (-5.0, np.float64, 137),
+                                             (0.5, np.float64, 640)])
+def test_for_beta_below_one_the_span_of_the_data_is_bounded(beta, dtype, span):
+    """For β < 1 the majorizer holds Y (W H)^(β−2) and the divergence x^β: at the smallest
+    entries these overflow when the data spans too many orders of magnitude (β = −5 with
+    entries down to 1e-70, float32 IS at 1e-20). Up to the stated span the fit is finite and
+    its objective falls; beyond it, a ValueError names the span."""
+    X = X0.astype(dtype).copy()
+    X[0, 0] = np.ldexp(X.max(), -(span - 2))
+    model = BetaNMF(3, beta=beta, init="random", random_state=0, max_iter=10, tol=0).fit(X)
+    assert np.all(np.isfinite(model.loss_history_)) and np.all(np.isfinite(model.W_))
+    assert np.all(np.diff(model.loss_history_) <= 1e-12 * model.loss_history_[:-1])
+    X[0, 0] = np.ldexp(X.max(), -(span + 2))
+    with pytest.raises(ValueError, match=f"more than the 2\\^{span} deepnmf supports"):
+        BetaNMF(3, beta=beta, max_iter=2, tol=0).fit(X)

@@ -310,7 +310,7 @@ def test_factors_whose_product_overflows_are_a_value_error(rng, beta):
     """Finite factors of magnitude 1e200 (β = 2: P = Wᵀ W H ~ 1e400) ended in the internal
     'no sign change found'; now a ValueError that names the overflow."""
     Y, W, H = positive_problem(rng, 6, 5, 3)
-    with pytest.raises(ValueError, match="overflows float64"):
+    with pytest.raises(ValueError, match="overflow float64"):
         updates.mu_h(Y, W * 1e200, H * 1e200, beta, row_sums_one=True)
     if beta == 2.0:
         with pytest.raises(ValueError, match="majorizer overflows"):

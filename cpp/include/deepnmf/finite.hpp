@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "deepnmf/floored_sums.hpp"
 #include "deepnmf/types.hpp"
@@ -78,24 +79,69 @@ inline std::string magnitude(double v) {
   return s.str();
 }
 
-/// W H must be representable in T: every entry of it is at most r · max W · max H, kept a
-/// factor 16 below T's largest number (the majorizer sums such entries times the factors).
-/// Factors this large are outside the range the updates can represent: the update is
-/// invariant to scaling the data and W by the same power of two, which brings them back.
+/// The largest magnitude in each column of a row-major matrix, NaN for a column with a NaN:
+/// one sweep over the rows, the running maxima side by side (they vectorize across columns).
+template <class A>
+std::vector<double> column_maxima(const A& a) {
+  using T = std::remove_cv_t<typename A::Scalar>;
+  std::vector<T> top(static_cast<size_t>(a.cols()), T(0));
+  std::vector<SameWidthInt<T>> nan(static_cast<size_t>(a.cols()), 0);
+  for (Index i = 0; i < a.rows(); ++i) {
+    const T* row = a.data() + i * a.outerStride();
+    for (Index k = 0; k < a.cols(); ++k) {
+      const T x = std::abs(row[k]);
+      top[size_t(k)] = top[size_t(k)] < x ? x : top[size_t(k)];
+      nan[size_t(k)] |= SameWidthInt<T>(x != x);
+    }
+  }
+  std::vector<double> out(top.begin(), top.end());
+  for (size_t k = 0; k < out.size(); ++k)
+    if (nan[k]) out[k] = std::numeric_limits<double>::quiet_NaN();
+  return out;
+}
+
+/// The same for each row (largest_entry of the row).
+template <class A>
+std::vector<double> row_maxima(const A& a) {
+  std::vector<double> out(static_cast<size_t>(a.rows()));
+  for (Index i = 0; i < a.rows(); ++i) out[size_t(i)] = largest_entry(a.row(i));
+  return out;
+}
+
+/// W H must be representable in T: every entry of it is at most Σ_k max_i W_ik max_j H_kj,
+/// kept a factor 16 below T's largest number (the majorizer sums such entries times the
+/// factors). `w_max` and `h_max` are those maxima per rank (column_maxima of W, and of Hᵀ or
+/// row_maxima of H). Factors this large are outside the range the updates can represent: the
+/// update is invariant to scaling the data and W by the same power of two, which brings
+/// them back.
+template <class T>
+void require_product_in_range(const std::vector<double>& w_max, const std::vector<double>& h_max,
+                              const char* who) {
+  double bound = 0.0, w_top = 0.0, h_top = 0.0;
+  for (size_t k = 0; k < w_max.size(); ++k) {
+    if (std::isnan(w_max[k]) || std::isnan(h_max[k]))
+      throw std::invalid_argument(std::string(who) + ": " + (std::isnan(w_max[k]) ? "W" : "H") +
+                                  " must be nonnegative and free of NaN");
+    bound += w_max[k] * h_max[k];
+    w_top = std::max(w_top, w_max[k]), h_top = std::max(h_top, h_max[k]);
+  }
+  if (bound <= double(std::numeric_limits<T>::max()) / 16.0) return;
+  throw std::domain_error(std::string(who) + ": W H may overflow " +
+                          (sizeof(T) == 4 ? "float32" : "float64") + " (largest entry of W " +
+                          magnitude(w_top) + ", of H " + magnitude(h_top) + "): scale the data "
+                          "and W down by the same power of two (the update is invariant to it)");
+}
+
+/// W (m×r) and H (r×n) of a dense update.
 template <class T, class FW, class FH>
 void require_product_in_range(const FW& W, const FH& H, const char* who) {
-  const double w = largest_entry(W), h = largest_entry(H), r = double(W.cols());
-  if (std::isnan(w) || std::isnan(h))
-    throw std::invalid_argument(std::string(who) + ": " + (std::isnan(w) ? "W" : "H") +
-                                " must be nonnegative and free of NaN");
-  const double bound = double(std::numeric_limits<T>::max()) / 16.0;
-  if (!(w * h * r <= bound)) {
-    throw std::domain_error(std::string(who) + ": W H overflows " +
-                            (sizeof(T) == 4 ? "float32" : "float64") + " (largest entry of W " +
-                            magnitude(w) + ", of H " + magnitude(h) + ", rank " +
-                            magnitude(r) + "): scale the data and W down by the same power of "
-                            "two (the update is invariant to it)");
-  }
+  require_product_in_range<T>(column_maxima(W), row_maxima(H), who);
+}
+
+/// W (m×r) and Ht = Hᵀ (n×r) of a sparse update.
+template <class T, class FW, class FHt>
+void require_product_in_range_t(const FW& W, const FHt& Ht, const char* who) {
+  require_product_in_range<T>(column_maxima(W), column_maxima(Ht), who);
 }
 
 /// The majorizer of an update must be finite: P = Wᵀ(W H)^(β−1) or Q = Wᵀ(Y ⊙ (W H)^(β−2))

@@ -46,7 +46,10 @@ Root solve_increasing(F&& f, double x0, double lo, double hi, double step, doubl
   if (!std::isfinite(dir > 0 ? hi : lo)) {
     double least = 0.0, schedule = step;
     for (;; schedule *= 2) {
-      if (++it > 4000) throw std::runtime_error("solve_increasing: no sign change found");
+      if (++it > 4000)  // the walk doubled past the largest double: f has no root there
+        throw std::domain_error(
+            "the update's scalar equation has no root within the floating-point range: its "
+            "inputs (the factors, the data's majorizer) lie outside the range it can represent");
       const double newton = dfx > 0 && std::isfinite(dfx) ? std::abs(fx / dfx) : 0.0;
       const double dx = std::max(least, newton > 0 ? std::min(newton, 64 * schedule) : schedule);
       least = 2 * dx;
@@ -64,14 +67,15 @@ Root solve_increasing(F&& f, double x0, double lo, double hi, double step, doubl
     }
   }
   // 2. Newton inside the bracket; bisect whenever the Newton point leaves it, or when the
-  //    Newton step is not at most half the step before it (rtsafe's rule): from the convex
-  //    side of a steep f (e^(7u) in the coupled W-update at β = 8) Newton moves by 1/7 per
-  //    step and 200 steps stopped far from the root; bisection halves the bracket instead.
+  //    Newton step is more than half the step before it (rtsafe's safeguard, against the
+  //    last step rather than the one before): from the convex side of a steep f (e^(7u) in
+  //    the coupled W-update at β = 8) Newton moves by 1/7 per step and 200 steps stopped far
+  //    from the root; bisection halves the bracket instead.
   //    A Newton step shorter than the tolerance ends the solve: the root is then within a
   //    rounding of x, and further steps only follow the rounding noise of f (|f| ≤ ftol is
   //    out of reach when f sums many terms, so they went on until the bracket closed from
   //    both sides).
-  double step_before = hi - lo;  // infinite while the bracket is open on one side
+  double step_before = hi - lo;  // the bracket is finite on both sides here
   for (; it < max_iter; ++it) {
     double xn = (dfx > 0 && std::isfinite(dfx)) ? x - fx / dfx : std::numeric_limits<double>::quiet_NaN();
     const bool newton = xn > lo && xn < hi && !(std::abs(2.0 * (xn - x)) > step_before);
