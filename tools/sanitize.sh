@@ -2,7 +2,7 @@
 # Build the core with AddressSanitizer + UndefinedBehaviorSanitizer (CMake option
 # DEEPNMF_SANITIZE) for the baseline ISA and for the widest level this CPU runs (v4 with
 # AVX-512, else v3), and run the Python tests through them: all of them on the baseline
-# core, the kernel tests on the wide one (its hand-written vector sweeps and masked row
+# core, the kernel tests (the folder tests/python/kernels) on the wide one (its hand-written vector sweeps and masked row
 # tails differ from the baseline's), and the cross-level test on both. Any sanitizer report
 # fails the run (UBSan halts on the first error; ASan aborts on the first).
 #
@@ -49,10 +49,7 @@ else
   if [ -n "$wide" ]; then
     export DEEPNMF_ISA=$wide
     python -c "import deepnmf; print('sanitized core:', deepnmf.build_info())"
-    python -m pytest -q -m "not slow" -p no:cacheprovider tests/python/test_rowsum.py \
-      tests/python/test_sparse.py tests/python/test_mu.py tests/python/test_coupled.py \
-      tests/python/test_divergence.py tests/python/test_special.py tests/python/test_fuzz.py \
-      tests/python/test_isa.py
+    python -m pytest -q -m "not slow" -p no:cacheprovider tests/python/kernels
   fi
 fi
 end=$(date +%s)

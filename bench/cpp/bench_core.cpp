@@ -8,11 +8,11 @@
 #include <random>
 #include <vector>
 
-#include "deepnmf/coupled_w.hpp"
-#include "deepnmf/lambert_w.hpp"
-#include "deepnmf/mu.hpp"
-#include "deepnmf/product.hpp"
-#include "deepnmf/sparse.hpp"
+#include "deepnmf/beta/coupled_w.hpp"
+#include "deepnmf/special/wright_omega.hpp"
+#include "deepnmf/beta/mu.hpp"
+#include "deepnmf/core/linalg.hpp"
+#include "deepnmf/beta/passes_sparse.hpp"
 
 using namespace deepnmf;
 

@@ -27,8 +27,8 @@ from _timing import gemm_peak
 
 import deepnmf
 from deepnmf import MultilayerNMF
-from deepnmf._data import DenseData
-from deepnmf._layers import product
+from deepnmf._engine.data import DenseData
+from deepnmf._engine.layers import product
 from deepnmf.datasets import load_cbcl_faces
 
 RANKS = [80, 40, 20]

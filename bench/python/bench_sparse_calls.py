@@ -19,7 +19,7 @@ from _timing import interleaved_times
 
 import deepnmf
 from deepnmf import _core
-from deepnmf._data import ALIGNMENT, SparseData
+from deepnmf._engine.data import ALIGNMENT, SparseData
 
 
 def offset_copy(a: np.ndarray, order: str, offset: int) -> np.ndarray:

@@ -7,9 +7,9 @@ Factorization with Beta Divergences" (2023), on a C++/Eigen/OpenMP core.
 from __future__ import annotations
 
 from . import datasets, metrics, special, updates
-from ._base import ConvergenceWarning, InterruptedFitWarning
 from ._core import ISA_LEVEL as _ISA_LEVEL
-from ._persist import load
+from ._engine.base import ConvergenceWarning, InterruptedFitWarning
+from ._engine.persist import load
 from .deep import DeepNMF, MultilayerNMF
 from .divergence import beta_divergence
 from .minvol import MinVolDeepNMF

@@ -63,7 +63,7 @@ def output_path(args: argparse.Namespace) -> Path:
     """Where `fit` writes its model (with the .npz suffix that save appends), checked before the
     fit runs: never over an input (the data, the model it continues), over an existing file
     only with --force, and in a directory that exists."""
-    from ._persist import model_path
+    from ._engine.persist import model_path
 
     out = model_path(args.output)
     for name in (args.input, args.init):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import (
+from ._engine.base import (
     ConvergenceWarning,
     EstimatorMixin,
     InterruptedFitWarning,
@@ -23,9 +23,9 @@ from ._base import (
     progress_bar,
     warn_interrupted,
 )
-from ._data import DenseData, check_input
-from ._history import LayerHistory
-from ._layers import (
+from ._engine.data import DenseData, check_input
+from ._engine.history import LayerHistory
+from ._engine.layers import (
     auto_weights,
     check_ranks,
     explicit_factors,
@@ -35,7 +35,7 @@ from ._layers import (
     product,
     start_model,
 )
-from ._validation import (
+from ._engine.validation import (
     Scale,
     check_beta,
     check_positive_int,

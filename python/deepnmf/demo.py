@@ -3,7 +3,7 @@
 Deep KL-NMF of the CBCL faces (2429 faces × 361 pixels, the paper's orientation) with ranks
 [80, 40, 20], initialized by multilayer KL-NMF, next to multilayer KL-NMF run for the same total
 number of iterations. Prints the error of each layer and the sparsity of the facial features
-(paper Section 4.1, Table 2 — the full reproduction is ``bench/reproduce_cbcl.py``).
+(paper Section 4.1, Table 2 — the full reproduction is ``examples/paper/reproduce_cbcl.py``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._validation import as_float_array, check_beta, resolve_n_threads
+from ._engine.validation import as_float_array, check_beta, resolve_n_threads
 
 
 def beta_divergence(A: Any, B: Any, beta: Any, *, n_threads: int | None = None) -> float:

@@ -12,15 +12,15 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._base import (
+from ._engine.base import (
     ConvergenceWarning,
     EstimatorMixin,
     InterruptedFitWarning,
     progress_bar,
     warn_interrupted,
 )
-from ._data import DenseData, check_input
-from ._layers import (
+from ._engine.data import DenseData, check_input
+from ._engine.layers import (
     auto_weights,
     check_ranks,
     explicit_factors,
@@ -29,7 +29,7 @@ from ._layers import (
     product,
     start_model,
 )
-from ._validation import Scale, check_positive_int, check_tol, resolve_n_threads
+from ._engine.validation import Scale, check_positive_int, check_tol, resolve_n_threads
 from .deep import Codes, MultilayerNMF, _LayeredMixin, check_layer_ranks, check_layer_weights
 from .nmf import STAGNATION_WINDOW, stagnated
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import (
+from ._engine.base import (
     ConvergenceWarning,
     EstimatorMixin,
     InterruptedFitWarning,
@@ -16,10 +16,10 @@ from ._base import (
     progress_bar,
     warn_interrupted,
 )
-from ._data import check_input
-from ._init import INITS, initialize
-from ._layers import model_factors, start_model
-from ._validation import (
+from ._engine.data import check_input
+from ._engine.init import INITS, initialize
+from ._engine.layers import model_factors, start_model
+from ._engine.validation import (
     check_beta,
     check_factor,
     check_positive_int,
@@ -151,7 +151,7 @@ class BetaNMF(EstimatorMixin):
     #: Set by MultilayerNMF for layers whose rank exceeds their data's (warned about there).
     _overcomplete_ok: bool = False
 
-    #: The fitted attributes a saved model holds, by kind (deepnmf._persist).
+    #: The fitted attributes a saved model holds, by kind (deepnmf._engine.persist).
     _saved_attributes = {"W_": "factor", "H_": "factor", "components_": "factor",
                          "n_components_": "int", "n_features_in_": "int", "sparse_input_": "bool",
                          "n_iter_": "int", "loss_history_": "floats", "loss_iterations_": "ints",

@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._validation import check_beta, check_beta_range, check_data, check_factor, resolve_n_threads
+from ._engine.validation import (
+    check_beta,
+    check_beta_range,
+    check_data,
+    check_factor,
+    resolve_n_threads,
+)
 
 __all__ = ["mu_h", "mu_w", "coupled_w"]
 

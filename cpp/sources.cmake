@@ -1,0 +1,13 @@
+# The C++ sources of the core: the one list (the wheel's cores, the sanitizer build and
+# bench/cpp read it; tests/python/tools/test_layout.py checks it against cpp/src/**/*.cpp).
+# Paths are relative to the repository root.
+set(DEEPNMF_KERNEL_SOURCES
+  cpp/src/core/linalg.cpp
+  cpp/src/beta/divergence.cpp
+  cpp/src/beta/mu.cpp
+  cpp/src/beta/rowsum.cpp
+  cpp/src/beta/coupled_w.cpp
+  cpp/src/special/wright_omega.cpp
+  cpp/src/minvol/minvol.cpp)
+set(DEEPNMF_BINDING_SOURCES
+  cpp/bindings/module.cpp)

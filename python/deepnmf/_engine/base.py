@@ -1,0 +1,132 @@
+"""What every estimator shares: scikit-learn's parameter protocol (get_params / set_params /
+repr) without requiring scikit-learn, and the library's warnings."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+
+class ConvergenceWarning(UserWarning):
+    """A fit stopped at ``max_iter`` before meeting its tolerance."""
+
+
+class NotFittedError(ValueError, AttributeError):
+    """The model is used before ``fit`` (scikit-learn's convention: a ValueError and an
+    AttributeError)."""
+
+
+class InterruptedFitWarning(UserWarning):
+    """A fit was stopped by Ctrl-C (KeyboardInterrupt); the model holds the last iterate."""
+
+
+def warn_interrupted(name: str, iteration: int) -> None:
+    import warnings
+
+    warnings.warn(f"{name} interrupted (Ctrl-C) during iteration {iteration}; the model holds the "
+                  "last consistent iterate (every block update completes in C++ before Python "
+                  "sees the signal)", InterruptedFitWarning, stacklevel=3)
+
+
+class _ParamsMixin:
+    """Constructor parameters are stored verbatim and read back by name (scikit-learn style)."""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters of this estimator, by name."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> _ParamsMixin:
+        """Set constructor parameters by name; returns self."""
+        valid = set(self._param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(
+                    f"invalid parameter {key!r} for {type(self).__name__}; valid: {sorted(valid)}"
+                )
+            setattr(self, key, value)
+        return self
+
+    def save(self, path) -> object:
+        """Write the fitted model to a ``.npz`` file (no pickle; layout in
+        :mod:`deepnmf._engine.persist`); read it back with :func:`deepnmf.load`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write; ``.npz`` is appended when the name has no such suffix.
+
+        Returns
+        -------
+        path : pathlib.Path
+            The file written.
+        """
+        from .persist import save
+
+        return save(self, path)
+
+    def __repr__(self) -> str:
+        sig = inspect.signature(type(self).__init__)
+        shown = []
+        for name, p in sig.parameters.items():
+            if name == "self":
+                continue
+            value = getattr(self, name)
+            if p.default is inspect.Parameter.empty or not _same(value, p.default):
+                shown.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+try:  # scikit-learn is optional: with it, the estimators are genuine scikit-learn estimators
+    from sklearn.base import BaseEstimator as _SkBaseEstimator
+    from sklearn.base import TransformerMixin as _SkTransformerMixin
+
+    class EstimatorMixin(_SkTransformerMixin, _SkBaseEstimator):  # type: ignore[misc]
+        """scikit-learn's BaseEstimator (parameters, clone, repr, tags) plus ``save``."""
+
+        save = _ParamsMixin.save
+
+        def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+            tags = super().__sklearn_tags__()
+            tags.input_tags.positive_only = True  # NMF: nonnegative data
+            tags.input_tags.sparse = True  # scipy.sparse accepted (β = 1)
+            return tags
+
+except ImportError:  # pragma: no cover - exercised without scikit-learn
+    EstimatorMixin = _ParamsMixin  # type: ignore[misc,assignment]
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:  # arrays and the like
+        return a is b
+
+
+class _NoBar:
+    """Stands in for a tqdm bar when progress is off."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix_str(self, s: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(enabled: bool, total: int, desc: str) -> Any:
+    """A tqdm progress bar over the outer iterations when ``enabled`` (tqdm is optional: a clear
+    ImportError otherwise), else a no-op."""
+    if not enabled:
+        return _NoBar()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:
+        raise ImportError("progress=True needs tqdm: pip install tqdm") from exc
+    return tqdm(total=total, desc=desc, unit="it", leave=False)

@@ -1,0 +1,295 @@
+"""The first layer's data, dense or sparse, behind one interface: each method is one call of
+the compiled core. Dense data is the validated array itself (no copy); sparse data
+(scipy.sparse, β = 1) is held as canonical CSR (row passes) plus its CSC twin (column passes),
+so every update costs O(nnz·r) and no m×n array is ever formed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import _core
+from .validation import FLOAT_DTYPES, Scale
+
+ALIGNMENT = 64  # bytes: a cache line, and an AVX-512 vector
+
+
+def aligned(a: Any, dtype: Any, order: str, copy: bool = False) -> np.ndarray:
+    """`a` as an array of `dtype` in `order` ("C" or "F") whose data starts on a 64-byte
+    boundary: `a` itself when it is one already (and not `copy`), else a copy.
+
+    For the estimators' working factors. The sparse passes gather one factor row (r entries)
+    per nonzero; NumPy places data 16 bytes past a line boundary, and every 64-byte load of
+    such rows straddles two cache lines: the W and H passes of one KL iteration on `classic`
+    (r = 20) took 5.33 – 5.65 ms so placed, 4.47 – 4.67 ms aligned (bench_sparse_calls.py)."""
+    dtype = np.dtype(dtype)
+    if (not copy and isinstance(a, np.ndarray) and a.dtype == dtype
+            and (a.flags.c_contiguous if order == "C" else a.flags.f_contiguous)
+            and a.ctypes.data % ALIGNMENT == 0):
+        return a
+    src = np.asarray(a)
+    nbytes = src.size * dtype.itemsize
+    buf = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
+    start = -buf.ctypes.data % ALIGNMENT
+    out = buf[start:start + nbytes].view(dtype).reshape(src.shape, order=order)
+    out[...] = src
+    return out
+
+
+def rounding_level(values: np.ndarray, beta: float, r: int) -> float:
+    """8 r ε² Σ x^β over the positive entries (in chunks: no data-sized temporary)."""
+    flat = values.reshape(-1)
+    total = 0.0
+    for start in range(0, flat.size, 1 << 16):
+        x = flat[start:start + (1 << 16)].astype(np.float64)
+        x = x[x > 0]
+        total += float(np.sum(x if beta == 1.0 else x**beta))
+    eps = float(np.finfo(values.dtype).eps)
+    return 8.0 * r * eps * eps * total
+
+
+class DenseData:
+    """A C-contiguous float32/float64 array."""
+
+    sparse = False
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = X
+        self.shape = X.shape
+        self.dtype = X.dtype
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The data as the caller's library sees it (the validated array)."""
+        return self.X
+
+    def mean(self) -> float:
+        return float(self.X.mean())
+
+    def rounding_level(self, beta: float, r: int) -> float:
+        """The error Dβ(X, V) of a V that reproduces X to the rounding of a product of rank r:
+        V = X (1 + δ) with δ² ≈ r ε² per entry gives Σ dβ ≈ Σ x^β δ²/2, and 16 times that
+        is taken (see _layers.auto_weights)."""
+        return rounding_level(self.X, beta, r)
+
+    def factor_layout(self, H: np.ndarray, copy: bool = False) -> np.ndarray:
+        """H (r×n) in the layout the dense kernels read: C order, the data's dtype (a new
+        array when `copy`, else only when H is not in that form), 64-byte aligned."""
+        return aligned(H, self.dtype, "C", copy)
+
+    def w_layout(self, W: np.ndarray, copy: bool = False) -> np.ndarray:
+        """W (m×r) in the layout the kernels read: C order, the data's dtype, 64-byte aligned
+        (a new array when `copy`, else only when W is not in that form)."""
+        return aligned(W, self.dtype, "C", copy)
+
+    def mu_w(self, W, H, beta, nt, want_loss=False) -> float:
+        return _core.mu_w(self.X, W, H, beta, nt, want_loss)
+
+    def mu_h(self, W, H, beta, row_sums_one, nt, want_loss=False) -> float:
+        return _core.mu_h(self.X, W, H, beta, row_sums_one, nt, want_loss)
+
+    def coupled_w(self, W, H, W_bar, lam, beta, nt, want_loss=False) -> float:
+        return _core.coupled_w(self.X, W, H, W_bar, lam, beta, nt, want_loss)
+
+    def divergence(self, W, H, beta, nt) -> float:
+        return _core.beta_divergence_wh(self.X, W, H, beta, nt)
+
+    def minvol_w(self, W, H, W_bar, *args) -> dict:
+        return _core.minvol_w(self.X, W, H, W_bar, *args)
+
+
+def _index_array(a: Any, what: str, name: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name} is not a valid sparse matrix: its {what} must be a 1-D "
+                         f"integer array, got dtype {arr.dtype} with shape {arr.shape}")
+    return arr
+
+
+def _check_in_range(idx: np.ndarray, bound: int, what: str, name: str) -> None:
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= bound):
+        raise ValueError(f"{name} is not a valid sparse matrix: {what} out of range "
+                         f"(found {int(idx.min())} … {int(idx.max())}, the shape allows 0 … "
+                         f"{bound - 1})")
+
+
+def _check_compressed_structure(X: Any, major: int, minor: int, name: str) -> None:
+    """CSR/CSC/BSR arrays as SciPy's converters index them: a monotone pointer from 0 that
+    spans the stored entries, indices within the minor dimension."""
+    indptr = _index_array(X.indptr, "index pointer", name)
+    indices = _index_array(X.indices, "indices", name)
+    data = np.asarray(X.data)
+    if indptr.size != major + 1:
+        raise ValueError(f"{name} is not a valid sparse matrix: its index pointer has "
+                         f"{indptr.size} entries, its shape needs {major + 1}")
+    nnz = int(indptr[-1])
+    if int(indptr[0]) != 0 or nnz > indices.size or data.shape[0] != indices.size:
+        raise ValueError(f"{name} is not a valid sparse matrix: the index pointer runs from "
+                         f"{int(indptr[0])} to {nnz} over {indices.size} indices and "
+                         f"{data.shape[0]} values")
+    if (np.diff(indptr) < 0).any():
+        raise ValueError(f"{name} is not a valid sparse matrix: its index pointer decreases")
+    _check_in_range(indices[:nnz], minor, "column indices" if X.format == "csr" else
+                    "row indices" if X.format == "csc" else "block indices", name)
+
+
+def check_sparse_structure(X: Any, name: str = "X") -> Any:
+    """A scipy.sparse matrix whose index structure is consistent with its shape, checked before
+    any SciPy conversion touches it: SciPy's tocsr/tocsc index with the arrays unchecked, and a
+    crafted structure (an index out of range, a decreasing pointer) corrupts memory there.
+    Returns X, or for LIL/DOK/DIA (whose conversions are Python-level) its COO form, which is
+    then checked like any COO. Raises ValueError naming what is wrong."""
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D sparse matrix for {name}, got {X.ndim} dimension(s)")
+    m, n = (int(d) for d in X.shape)
+    fmt = X.format
+    if fmt in ("lil", "dok", "dia"):
+        X = X.tocoo()
+        fmt = "coo"
+    if fmt == "csr":
+        _check_compressed_structure(X, m, n, name)
+    elif fmt == "csc":
+        _check_compressed_structure(X, n, m, name)
+    elif fmt == "bsr":
+        R, C = X.blocksize
+        if R < 1 or C < 1 or m % R or n % C or np.asarray(X.data).ndim != 3:
+            raise ValueError(f"{name} is not a valid sparse matrix: blocks of {R}x{C} do not "
+                             f"tile its shape {X.shape}")
+        _check_compressed_structure(X, m // R, n // C, name)
+    elif fmt == "coo":
+        coords = X.coords if hasattr(X, "coords") else (X.row, X.col)
+        row = _index_array(coords[0], "row indices", name)
+        col = _index_array(coords[1], "column indices", name)
+        if not (row.size == col.size == np.asarray(X.data).size):
+            raise ValueError(f"{name} is not a valid sparse matrix: {row.size} row indices, "
+                             f"{col.size} column indices and {np.asarray(X.data).size} values")
+        _check_in_range(row, m, "row indices", name)
+        _check_in_range(col, n, "column indices", name)
+    else:
+        raise ValueError(f"{name}: scipy.sparse format {fmt!r} is not supported; use CSR, CSC "
+                         "or COO")
+    return X
+
+
+class SparseData:
+    """scipy.sparse data for β = 1: canonical CSR and CSC with one index dtype."""
+
+    sparse = True
+
+    def __init__(self, X: Any, name: str = "X") -> None:
+        X = check_sparse_structure(X, name)  # before SciPy's converters index with it
+        csr = sp.csr_matrix(X)  # a view when X is already a CSR matrix
+        if csr.dtype not in FLOAT_DTYPES:
+            if csr.dtype == object or np.iscomplexobj(csr.data):
+                raise ValueError(f"{name} must hold real numbers, got dtype {csr.dtype}")
+            csr = csr.astype(np.float64)
+        if csr.shape[0] == 0 or csr.shape[1] == 0:
+            raise ValueError(f"{name} is empty (shape {csr.shape}); nothing to factorize")
+        if not np.isfinite(csr.data).all():
+            raise ValueError(f"{name} contains NaN or infinity; clean the data first")
+        if (csr.data < 0).any():
+            raise ValueError(f"{name} has negative entries (min {csr.data.min():.3g}); "
+                             "NMF needs nonnegative data")
+        # canonical form (sorted indices, no duplicates, no explicit zeros) without touching
+        # the caller's matrix: copy only when it is not canonical already
+        if not csr.has_canonical_format or (csr.data == 0).any():
+            csr = csr.copy()
+            csr.sum_duplicates()
+            csr.eliminate_zeros()
+            csr.sort_indices()
+        if not (csr.data.flags.c_contiguous and csr.data.flags.aligned):  # a strided or
+            # misaligned view of the caller's values
+            csr = sp.csr_matrix((np.ascontiguousarray(csr.data), csr.indices, csr.indptr),
+                                shape=csr.shape)
+        itype = np.int64 if (csr.indptr.dtype == np.int64 or csr.indices.dtype == np.int64) else np.int32
+        self.csr = csr
+        csc = csr.tocsc()
+        csc.sort_indices()
+        self.csc = csc
+        self.shape = csr.shape
+        self.dtype = csr.dtype
+        m, n = csr.shape
+        # Both structures are checked once here and held by the core, which then reads them on
+        # every pass unchecked: their index arrays must not change meanwhile, so they are this
+        # object's own (the caller's CSR may share its arrays with `csr`).
+        self.csr_core = _core.compressed(np.array(csr.indptr, dtype=itype),
+                                         np.array(csr.indices, dtype=itype), csr.data, m, n)
+        self.csc_core = _core.compressed(csc.indptr.astype(itype, copy=False),
+                                         csc.indices.astype(itype, copy=False), csc.data, n, m)
+
+    @property
+    def matrix(self) -> sp.csr_matrix:
+        """The canonical CSR matrix."""
+        return self.csr
+
+    def mean(self) -> float:
+        return float(self.csr.data.sum() / (self.shape[0] * self.shape[1]))
+
+    def rounding_level(self, beta: float, r: int) -> float:
+        """As DenseData.rounding_level (zeros add nothing for β > 0)."""
+        return rounding_level(self.csr.data, beta, r)
+
+    def factor_layout(self, H: np.ndarray, copy: bool = False) -> np.ndarray:
+        """H (r×n) in the layout the sparse kernels read: Fortran order, the data's dtype (a
+        new array when `copy`, else only when H is not in that form). Both passes read H a
+        column at a time at the data's column indices; in C order every call would transpose
+        H (the kernels take either, but the copy costs more than the pass's own O(nnz·r) work
+        on data like `classic`). 64-byte aligned (see `aligned`)."""
+        return aligned(H, self.dtype, "F", copy)
+
+    def w_layout(self, W: np.ndarray, copy: bool = False) -> np.ndarray:
+        """W (m×r) as DenseData.w_layout: C order, 64-byte aligned rows start (see `aligned`)."""
+        return aligned(W, self.dtype, "C", copy)
+
+    def mu_w(self, W, H, beta, nt, want_loss=False) -> float:
+        return _core.mu_w_sparse(self.csr_core, W, H, beta, nt, want_loss)
+
+    def mu_h(self, W, H, beta, row_sums_one, nt, want_loss=False) -> float:
+        return _core.mu_h_sparse(self.csc_core, W, H, beta, row_sums_one, nt, want_loss)
+
+    def coupled_w(self, W, H, W_bar, lam, beta, nt, want_loss=False) -> float:
+        return _core.coupled_w_sparse(self.csr_core, W, H, W_bar, lam, beta, nt, want_loss)
+
+    def divergence(self, W, H, beta, nt) -> float:
+        return _core.beta_divergence_wh_sparse(self.csr_core, W, H, beta, nt)
+
+    def minvol_w(self, W, H, W_bar, *args) -> dict:
+        return _core.minvol_w_sparse(self.csr_core, W, H, W_bar, *args)
+
+
+def is_sparse(X: Any) -> bool:
+    return sp.issparse(X)
+
+
+def check_input(X: Any, beta: float, name: str = "X") -> tuple[DenseData | SparseData, Scale]:
+    """Validate the data once per fit and wrap it: (data, scale) where data holds 2^k X
+    (k = 0 inside the dtype's data band, see _validation.Scale); β must lie in the range
+    supported for the data's dtype."""
+    from .validation import check_beta_range, check_data, check_data_range, scaled_data
+
+    if not sp.issparse(X):
+        X = check_data(X, beta, name)
+        check_beta_range(beta, X.dtype)
+        Xs, scale = scaled_data(X, beta, name)
+        return DenseData(Xs), scale
+    if beta != 1.0:
+        raise ValueError(
+            f"sparse {name} is supported for beta = 1 (Kullback-Leibler), where the updates "
+            f"need W H on the nonzeros only; with beta={beta:g} every entry matters: pass "
+            f"{name}.toarray() (dense) instead")
+    data = SparseData(X, name)
+    if data.csr.nnz == 0:
+        import warnings
+
+        warnings.warn(f"{name} is all zeros: every factorization fits it", RuntimeWarning, stacklevel=3)
+    check_beta_range(beta, data.dtype)
+    largest = float(data.csr.data.max()) if data.csr.nnz else 0.0
+    check_data_range(largest, None, beta, data.dtype, name)  # β = 1: no span to check
+    scale = Scale.of(largest, beta, data.dtype)
+    if not scale.unit:
+        scaled = data.csr.copy()
+        scaled.data = scale.to_fit(scaled.data)
+        data = SparseData(scaled, name)
+    return data, scale

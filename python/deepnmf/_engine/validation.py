@@ -1,0 +1,302 @@
+"""Input validation, in one place: every public entry point normalizes its arrays here once,
+so the compiled kernels receive exactly-typed, C-ordered arrays and never copy."""
+
+from __future__ import annotations
+
+import numbers
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import _core
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+_BETA_ALIASES = {
+    "frobenius": 2.0,
+    "euclidean": 2.0,
+    "kullback-leibler": 1.0,
+    "kl": 1.0,
+    "itakura-saito": 0.0,
+    "is": 0.0,
+}
+
+
+def check_beta(beta: Any) -> float:
+    """β as a float: a real number or one of 'frobenius', 'kullback-leibler', 'itakura-saito'."""
+    if isinstance(beta, str):
+        key = beta.lower()
+        if key not in _BETA_ALIASES:
+            raise ValueError(
+                f"beta={beta!r} is not understood: give a real number or one of "
+                "'frobenius', 'kullback-leibler', 'itakura-saito'"
+            )
+        return _BETA_ALIASES[key]
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+        raise ValueError(f"beta must be a real number or a divergence name, got {beta!r}")
+    value = float(beta)
+    if not np.isfinite(value):
+        raise ValueError(f"beta must be finite, got {beta!r}")
+    return value
+
+
+def resolve_n_threads(n_threads: Any) -> int:
+    """scikit-learn's meaning: None = OpenMP's default, -1 = all CPUs, -2 = all but one, …;
+    k > 0 = k threads; 0 is an error."""
+    if n_threads is None:
+        return max(1, int(_core.max_threads()))
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+        raise ValueError(f"n_threads must be an integer or None, got {n_threads!r}")
+    n = int(n_threads)
+    if n == 0:
+        raise ValueError("n_threads=0 is not allowed: use None (OpenMP default), -1 (all) or k > 0")
+    if n < 0:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        n = max(1, (cpus or 1) + 1 + n)
+    return n
+
+
+def as_float_array(a: Any, name: str, *, dtype: Any = None) -> np.ndarray:
+    """`a` as a 2-D C-ordered float32/float64 array, copying only when it must (another dtype,
+    another layout). float32 stays float32; integers, booleans and object arrays of numbers
+    become float64. Messages follow scikit-learn's wording where it has one."""
+    if hasattr(a, "toarray") and not isinstance(a, np.ndarray):
+        raise TypeError(f"{name}: sparse input is not supported here; pass a dense array")
+    arr = np.asarray(a)
+    if np.iscomplexobj(arr):
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}; NMF needs "
+                         "real nonnegative data")
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except ValueError as exc:  # e.g. a string that is not a number
+            raise ValueError(f"{name} must hold real numbers: {exc}") from None
+        except TypeError as exc:  # e.g. a dict: NumPy's own wording, as scikit-learn
+            raise TypeError(f"{name} must hold real numbers: {exc}") from None
+    if dtype is None:  # float32 and float64 of either byte order keep their precision
+        dtype = (np.dtype(f"f{arr.dtype.itemsize}") if arr.dtype.kind == "f"
+                 and arr.dtype.itemsize in (4, 8) else np.dtype(np.float64))
+    if arr.ndim != 2:
+        raise ValueError(f"Expected a 2-D array for {name}, got {arr.ndim} dimension(s) "
+                         f"{arr.shape}. Reshape your data either using array.reshape(-1, 1) if "
+                         "it has a single feature or array.reshape(1, -1) if it is a single sample.")
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    # an array at an odd byte offset (np.frombuffer with an offset) is not aligned to its
+    # dtype: the kernels refuse it (misaligned loads are undefined behaviour); one copy
+    return out if out.flags.aligned else out.copy()
+
+
+def check_nonnegative(a: np.ndarray, name: str) -> None:
+    if a.size == 0:
+        raise ValueError(f"Found array with 0 sample(s) or 0 feature(s) (shape={a.shape}) while "
+                         f"a minimum of 1 is required: {name} is empty; nothing to factorize")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or infinity; clean the data first")
+    if (a < 0).any():
+        raise ValueError(
+            f"Negative values in data passed to deepnmf: {name} has negative entries "
+            f"(min {a.min():.3g}); NMF needs nonnegative data"
+        )
+
+
+def check_data(X: Any, beta: float, name: str = "X") -> np.ndarray:
+    """The data matrix: 2-D, finite, nonnegative, not empty; zeros rejected when β ≤ 0."""
+    X = as_float_array(X, name)
+    check_nonnegative(X, name)
+    if beta <= 0 and (X == 0).any():
+        raise ValueError(
+            f"{name} has exact zeros and beta={beta:g} <= 0: the beta-divergence is infinite "
+            "there; add a small positive offset to the data or use beta > 0"
+        )
+    if not X.any():
+        warnings.warn(f"{name} is all zeros: every factorization fits it", RuntimeWarning,
+                      stacklevel=3)
+    return X
+
+
+def check_factor(F: Any, name: str, shape: tuple[int, int], dtype: Any) -> np.ndarray:
+    """An explicit factor: the expected shape, nonnegative, finite; raised to the floor ε."""
+    F = as_float_array(F, name, dtype=dtype)
+    if F.shape != shape:
+        raise ValueError(f"{name} has shape {F.shape}, expected {shape}")
+    check_nonnegative(F, name)
+    return F
+
+
+def check_rank(r: Any, name: str = "n_components") -> int:
+    if isinstance(r, bool) or not isinstance(r, numbers.Integral) or int(r) < 1:
+        raise ValueError(f"{name} must be a positive integer, got {r!r}")
+    return int(r)
+
+
+def check_positive_int(v: Any, name: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or int(v) < 1:
+        raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    return int(v)
+
+
+def check_tol(tol: Any) -> float:
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not (float(tol) >= 0):
+        raise ValueError(f"tol must be a nonnegative number, got {tol!r}")
+    return float(tol)
+
+
+#: The data band per dtype: data whose largest entry lies in [2^-lo, 2^hi],
+#: hi = min(cap, budget / max(1, β)), is fit as it is; outside it, as 2^k X with its largest
+#: entry in [0.5, 1) (exact: a power of two; one copy). Below 2^-lo the factors' floor ε
+#: (paper Section 3.2.1), which is absolute, would bind far above ε relative to the factors (a
+#: W of data at 1e-20 floored at ε is 1e-6 of its own size; fits of max X < ~1e-20 were
+#: garbage). Above 2^cap the initializations would not hold (NNDSVDa fills zeros with the mean
+#: of X: factors of size X, whose products are of size X²); above 2^(budget / β) the
+#: majorizer's powers, P = Wᵀ(W H)^(β−1) of size 2^(24 + hi β) for 2^24 rows, would leave
+#: float32's range (for float64 the cap binds first, for every supported β).
+DATA_BAND = {np.dtype(np.float64): (16, 64, 960), np.dtype(np.float32): (4, 32, 80)}
+
+#: The β the fits support per dtype (the core's SupportedBeta, beta.hpp): the majorizer's
+#: powers of W H at the factors' floor, (ε²)^(β−2), and at the top of the data band,
+#: 2^(hi (β−1)), times the factors and summed over up to 2^24 rows, stay finite. Outside,
+#: updates and fits raise ValueError.
+BETA_RANGE = {np.dtype(name): tuple(r) for name, r in _core.beta_range.items()}
+
+
+#: The largest entry of the data must lie in [2^-L, 2^L], L = min(L_dtype, 900 / max(1, |β|)):
+#: the fit runs on 2^k X at unit scale, and its factors (the data's scale times numbers up to
+#: a few thousand), its β-divergence (2^(-kβ) times the fit's) and 'auto' weights must map
+#: back to the caller's units without leaving the dtype's range (float64, for the losses).
+DATA_EXPONENT_LIMIT = {np.dtype(np.float64): 900, np.dtype(np.float32): 100}
+
+
+def data_limit(beta: float, dtype: Any) -> int:
+    """L of the supported range 2^-L … 2^L of the data's largest entry (DATA_EXPONENT_LIMIT)."""
+    return int(min(DATA_EXPONENT_LIMIT[np.dtype(dtype)], 900 // max(1.0, abs(beta))))
+
+
+def span_limit(beta: float, dtype: Any) -> int | None:
+    """For β < 1, the most binary orders of magnitude the positive entries of the data may
+    span: the majorizer holds Y (W H)^(β−2), of size (smallest entry)^(β−1) and up to
+    (smallest)^(β−2) relative to the largest, and the divergence x^β for β < 0 — both must
+    stay within the dtype's range: 960 binary orders of magnitude for float64, 96 for float32.
+    None for β ≥ 1, where no negative power of the data is formed beyond Y / (W H)."""
+    if beta >= 1.0:
+        return None
+    return int((960 if np.dtype(dtype) == np.float64 else 96) // (2.0 - beta))
+
+
+def check_data_range(largest: float, smallest: float | None, beta: float, dtype: Any,
+                     name: str = "X") -> None:
+    """The largest entry of the data, and for β < 1 the span down to its smallest positive
+    entry, inside the supported range for β and the dtype (data_limit, span_limit), else a
+    ValueError that names the bound."""
+    if largest == 0.0:
+        return
+    L = data_limit(beta, dtype)
+    if not 2.0**-L <= largest <= 2.0**L:
+        raise ValueError(
+            f"{name}'s largest entry {largest:.3g} is outside the range deepnmf supports for "
+            f"{np.dtype(dtype).name} data with beta={beta:g}, 2^-{L} … 2^{L} (about "
+            f"{2.0**-L:.1e} … {2.0**L:.1e}): its factors or its beta-divergence, mapped back "
+            f"from the unit-scale fit, would leave the floating-point range; multiply {name} by "
+            f"a constant first (the factorization of c{name} is that of {name} with W "
+            "multiplied by c)")
+    span = span_limit(beta, dtype)
+    if span is not None and smallest is not None and smallest < np.ldexp(largest, -span):
+        raise ValueError(
+            f"{name}'s positive entries span {largest / smallest if smallest > 0 else np.inf:.3g} "
+            f"(from {smallest:.3g} to {largest:.3g}), more than the 2^{span} deepnmf supports for "
+            f"{np.dtype(dtype).name} data with beta={beta:g}: the majorizer's negative powers "
+            f"of the model at the smallest entries would overflow; use float64, a larger beta, "
+            f"or raise the smallest entries (e.g. {name} + {np.ldexp(largest, -span):.3g})")
+
+
+def smallest_positive(values: np.ndarray) -> float:
+    """The smallest positive entry (inf if none), in chunks: no data-sized temporary."""
+    flat = values.reshape(-1)
+    best = np.inf
+    for start in range(0, flat.size, 1 << 16):
+        chunk = flat[start:start + (1 << 16)]
+        best = min(best, float(chunk.min(initial=np.inf, where=chunk > 0)))
+    return best
+
+
+def check_beta_range(beta: float, dtype: Any, who: str = "the fit") -> None:
+    """β inside the range supported for data of `dtype` (BETA_RANGE), else a ValueError."""
+    lo, hi = BETA_RANGE[np.dtype(dtype)]
+    if not lo <= beta <= hi:
+        raise ValueError(
+            f"beta={beta:g} is outside the range deepnmf supports for {np.dtype(dtype).name} data, "
+            f"[{lo:g}, {hi:g}]: the powers of W H the updates form would leave the "
+            f"{np.dtype(dtype).name} range" + (" (float64 supports "
+            f"[{BETA_RANGE[np.dtype(np.float64)][0]:g}, {BETA_RANGE[np.dtype(np.float64)][1]:g}])"
+            if np.dtype(dtype) == np.float32 else "") + f"; {who} cannot run with it")
+
+
+class Scale:
+    """The power of two 2^k by which a fit sees its data (X_fit = 2^k X): 1 inside the data
+    band, else the one that brings the largest entry into [0.5, 1). Every β-divergence is
+    homogeneous, Dβ(sX | sV) = s^β Dβ(X | V), so the fit of 2^k X, mapped back, solves the
+    same problem exactly. Factors carrying the data's scale are mapped by 2^±k (np.ldexp:
+    exact, also from subnormal numbers), losses by 2^(∓kβ) in the log domain (a loss beyond
+    the float64 range in the caller's units becomes inf or 0, never an OverflowError)."""
+
+    def __init__(self, k: int = 0) -> None:
+        self.k = int(k)
+
+    @property
+    def unit(self) -> bool:
+        return self.k == 0
+
+    @staticmethod
+    def of(largest: float, beta: float, dtype: Any) -> Scale:
+        """The scale for data of `dtype` whose largest entry is `largest` (see DATA_BAND)."""
+        lo, cap, budget = DATA_BAND[np.dtype(dtype)]
+        hi = min(cap, budget // max(1.0, beta))
+        if largest == 0.0 or 2.0**-lo <= largest <= 2.0**hi:
+            return Scale(0)
+        return Scale(-int(np.frexp(largest)[1]))  # largest = f 2^e, f in [0.5, 1): k = −e
+
+    def to_fit(self, a: Any) -> Any:
+        """An array in the caller's units → the fit's (a factor carrying the data's scale)."""
+        return a if self.unit else _times_power_of_two(a, self.k, exact=True)
+
+    def to_caller(self, a: Any) -> Any:
+        return a if self.unit else _times_power_of_two(a, -self.k, exact=True)
+
+    def loss_to_caller(self, d: Any, beta: float) -> Any:
+        """Losses of the fit (2^(kβ) times the caller's) in the caller's units."""
+        return d if self.unit else _times_power_of_two(d, -self.k * beta)
+
+    def weight_to_caller(self, lam: Any, beta: float) -> Any:
+        """'auto' weights 1/D of the fit in the caller's units."""
+        return lam if self.unit else _times_power_of_two(lam, self.k * beta)
+
+
+def _times_power_of_two(d: Any, e: float, exact: bool = False) -> Any:
+    """d 2^e: the fractional part of e as one rounded multiplication, the integer part exact
+    (np.ldexp), over- and underflow to inf and 0 without a warning. `exact` (e an integer):
+    d keeps its dtype (a factor); else the result is float64 (a loss)."""
+    with np.errstate(over="ignore", under="ignore"):
+        if exact:
+            return np.ldexp(d, int(e))
+        n = np.floor(e)
+        out = np.ldexp(np.asarray(d, dtype=np.float64) * 2.0 ** (e - n), int(n))
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def scaled_data(X: np.ndarray, beta: float, name: str = "X") -> tuple[np.ndarray, Scale]:
+    """(2^k X, Scale(k)): X itself inside the data band, a scaled copy otherwise; the data
+    must lie in the supported range (check_data_range)."""
+    largest = float(X.max()) if X.size else 0.0
+    check_data_range(largest, smallest_positive(X) if beta < 1.0 else None, beta, X.dtype, name)
+    scale = Scale.of(largest, beta, X.dtype)
+    if scale.unit:
+        return X, scale
+    Xs = scale.to_fit(X)
+    if beta <= 0 and (Xs == 0).any():
+        raise ValueError(
+            f"{name} spans more orders of magnitude than {X.dtype.name} holds once scaled to "
+            f"O(1) (max {X.max():.3g}); with beta={beta:g} <= 0 the entries that underflow to 0 "
+            "make the divergence infinite"
+        )
+    return Xs, scale

@@ -1,0 +1,1 @@
+"""What the tests share: problems, estimator configurations, oracles, golden digests."""
