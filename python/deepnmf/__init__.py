@@ -10,9 +10,10 @@ from . import datasets, metrics, special, updates
 from ._core import ISA_LEVEL as _ISA_LEVEL
 from ._engine.base import ConvergenceWarning, InterruptedFitWarning
 from ._engine.persist import load
-from .deep import DeepNMF, MultilayerNMF
+from .deep import DeepNMF
 from .divergence import beta_divergence
 from .minvol import MinVolDeepNMF
+from .multilayer import MultilayerNMF
 from .nmf import BetaNMF
 
 __version__ = "0.1.0"

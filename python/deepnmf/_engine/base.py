@@ -4,6 +4,10 @@ repr) without requiring scikit-learn, and the library's warnings."""
 from __future__ import annotations
 
 import inspect
+import os
+import sys
+import types
+import warnings
 from typing import Any
 
 
@@ -20,12 +24,18 @@ class InterruptedFitWarning(UserWarning):
     """A fit was stopped by Ctrl-C (KeyboardInterrupt); the model holds the last iterate."""
 
 
-def warn_interrupted(name: str, iteration: int) -> None:
-    import warnings
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-    warnings.warn(f"{name} interrupted (Ctrl-C) during iteration {iteration}; the model holds the "
-                  "last consistent iterate (every block update completes in C++ before Python "
-                  "sees the signal)", InterruptedFitWarning, stacklevel=3)
+
+def warn(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` pointing at the first frame outside deepnmf (the user's call), so
+    that every warning names the caller's line whatever the depth it is raised at."""
+    level = 2  # stacklevel 2: the caller of warn()
+    frame: types.FrameType | None = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 class _ParamsMixin:
@@ -105,28 +115,3 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) and type(a) is type(b)
     except Exception:  # arrays and the like
         return a is b
-
-
-class _NoBar:
-    """Stands in for a tqdm bar when progress is off."""
-
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def set_postfix_str(self, s: str) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def progress_bar(enabled: bool, total: int, desc: str) -> Any:
-    """A tqdm progress bar over the outer iterations when ``enabled`` (tqdm is optional: a clear
-    ImportError otherwise), else a no-op."""
-    if not enabled:
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError as exc:
-        raise ImportError("progress=True needs tqdm: pip install tqdm") from exc
-    return tqdm(total=total, desc=desc, unit="it", leave=False)

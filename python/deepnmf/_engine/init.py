@@ -5,8 +5,12 @@ Every init ends floored at ε, the paper's floor, so multiplicative updates can 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse.linalg
+
+from .layers import model_factors
 
 INITS = ("random", "nndsvd", "nndsvda", "nndsvdar")
 
@@ -78,3 +82,36 @@ def _nndsvd(X: np.ndarray, r: int, rng: np.random.Generator):
     W[W < 1e-12 * W.max()] = 0.0
     H[H < 1e-12 * H.max()] = 0.0
     return W, H
+
+
+def single_start(data: Any, scale: Any, r: int, init: Any, W0: Any, H0: Any, source: Any,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The starting (W, H) of a single-layer fit on validated ``data`` (2^k X, ``scale``),
+    in the layouts the kernels read: the factors of a fitted one-layer ``source``, explicit
+    ``W0``, ``H0`` (``init='custom'``), or ``init`` from INITS. Explicit factors are copied,
+    mapped into the fit's units (W carries the data's scale) and floored at ε there."""
+    from .validation import check_factor
+
+    m, n = data.shape
+    if source is not None:
+        Ws, Hs = model_factors(source)
+        if len(Ws) != 1:
+            raise ValueError(f"init is a {len(Ws)}-layer model; BetaNMF starts from one layer")
+        W0, H0 = Ws[0], Hs[0]
+    if source is not None or init == "custom":
+        if W0 is None or H0 is None:
+            raise ValueError("init='custom' needs W and H passed to fit()")
+        what = "" if source is None else "the initial model's "
+        W = check_factor(W0, what + "W", (m, r), data.dtype)
+        W = W.copy() if scale.unit else scale.to_fit(W)  # W carries the data's scale
+        # one copy, in the layout the kernels read (Fortran order next to sparse data)
+        H = data.factor_layout(check_factor(H0, what + "H", (r, n), data.dtype), copy=True)
+        eps = np.finfo(data.dtype).eps
+        np.maximum(W, eps, out=W)
+        np.maximum(H, eps, out=H)
+    elif init in INITS:
+        W, H = initialize(data.matrix, r, init, rng)
+    else:
+        raise ValueError(f"init={init!r} is not one of {INITS + ('custom',)} or a fitted BetaNMF")
+    # Fortran order next to sparse data, 64-byte aligned rows (no copy when they are)
+    return data.w_layout(W), data.factor_layout(H)

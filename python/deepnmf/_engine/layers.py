@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 
 from .. import _core
+from .base import warn
 
 
 def check_ranks(ranks: Any, shape: tuple[int, int]) -> list[int]:
-    """Ranks r1 > r2 > … > rL ≥ 1, r1 ≤ min(m, n). Non-decreasing ranks are allowed with a
-    warning (the paper assumes a strictly decreasing sequence)."""
-    import warnings
-
+    """Ranks r1 ≥ r2 ≥ … ≥ rL ≥ 1 with r1 ≤ min(m, n): layer ℓ factorizes W_{ℓ−1} (m × r_{ℓ−1}),
+    so its rank is at most r_{ℓ−1}. Equal consecutive ranks are allowed with a warning (the
+    paper assumes a strictly decreasing sequence)."""
     if isinstance(ranks, numbers.Integral) and not isinstance(ranks, bool):
         ranks = [ranks]
     try:
@@ -32,10 +32,14 @@ def check_ranks(ranks: Any, shape: tuple[int, int]) -> list[int]:
     if rs[0] > min(m, n):
         raise ValueError(f"the first rank {rs[0]} exceeds min(m, n) = {min(m, n)} of X with {m} "
                          f"sample(s) and {n} feature(s) (n_samples = {m}, n_features = {n})")
+    for l in range(1, len(rs)):
+        if rs[l] > rs[l - 1]:
+            raise ValueError(f"ranks {rs}: layer {l + 1} (rank {rs[l]}) factorizes W{l}, which "
+                             f"has only {rs[l - 1]} columns; a layer's rank cannot exceed the "
+                             "rank of the layer before it")
     if any(b >= a for a, b in zip(rs, rs[1:])):
-        warnings.warn(
-            f"ranks {rs} are not strictly decreasing; the deep model assumes r1 > r2 > ...",
-            UserWarning, stacklevel=3)
+        warn(f"ranks {rs} are not strictly decreasing; the deep model assumes r1 > r2 > ...",
+             UserWarning)
     return rs
 
 

@@ -9,7 +9,8 @@ Layout (every entry a NumPy array; ``np.load(path)`` reads it without deepnmf):
   ``scalars``).
 - one entry per fitted array attribute (``W_``, ``H_.0``, ``loss_history_``, ``weights_``, …).
 
-Each estimator lists the fitted attributes it saves and their kinds (``_saved_attributes``);
+Each estimator registers itself (:func:`register`) with the fitted attributes it saves and their
+kinds;
 :func:`load` takes those and nothing else, checks their types, shapes and that the factors fit
 together, and refuses anything else with one ValueError naming the file. Parameters that cannot
 be written as JSON (a callback, a numpy Generator as random_state, explicit initial factors)
@@ -26,6 +27,8 @@ import json
 import numbers
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,49 @@ import numpy as np
 
 FORMAT = 1
 
-#: Kinds of fitted attributes (the estimators' ``_saved_attributes`` use these names):
+
+@dataclass(frozen=True)
+class Registered:
+    """A class that ``load`` can build: its saved attributes by kind, the checks a loaded
+    model's values must pass beyond their kinds, and attributes that are other names of a
+    saved one (scikit-learn's ``components_`` for ``H_``)."""
+
+    cls: type
+    attributes: dict[str, str]
+    check: Callable[[dict], None]
+    aliases: dict[str, str]
+
+
+#: The saved-model classes by name: filled by @register, read by save, load and restore.
+REGISTRY: dict[str, Registered] = {}
+
+
+def register(attributes: dict[str, str], check: Callable[[dict], None] | None = None,
+             aliases: dict[str, str] | None = None) -> Callable[[type], type]:
+    """Class decorator: the estimator can be saved and loaded (by its class name)."""
+
+    def add(cls: type) -> type:
+        REGISTRY[cls.__name__] = Registered(cls, dict(attributes), check or (lambda v: None),
+                                            dict(aliases or {}))
+        return cls
+
+    return add
+
+
+def restore(name: str, params: dict[str, Any], attributes: dict[str, Any]) -> Any:
+    """A fitted estimator of the registered class ``name`` built from its constructor
+    parameters and fitted attributes (what ``load`` does after its checks; also how one
+    estimator exposes another's fitted object, e.g. DeepNMF.init_model_)."""
+    entry = REGISTRY[name]
+    model = entry.cls(**params)
+    for key, value in attributes.items():
+        setattr(model, key, value)
+    for alias, target in entry.aliases.items():
+        if hasattr(model, target):
+            setattr(model, alias, getattr(model, target))
+    return model
+
+#: Kinds of fitted attributes (what ``register(attributes=...)`` names):
 #: "factor" a 2-D nonnegative finite float array, "factors" a list of them, "floats" /
 #: "ints" 1-D arrays, "float_table" / "int_table" 2-D arrays, "float_arrays" / "int_arrays"
 #: lists of 1-D arrays, "int", "float", "bool", "int_list" JSON scalars.
@@ -75,7 +120,7 @@ def model_path(path: str | Path) -> Path:
 def save(model: Any, path: str | Path) -> Path:
     from .. import __version__
 
-    spec: dict[str, str] = type(model)._saved_attributes
+    spec = REGISTRY[type(model).__name__].attributes
     if not any(hasattr(model, name) for name in spec):
         raise RuntimeError(f"this {type(model).__name__} is not fitted yet; nothing to save")
     params = {k: _plain(v) for k, v in model.get_params(deep=False).items()}
@@ -116,12 +161,6 @@ def save(model: Any, path: str | Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def _classes() -> dict[str, Any]:
-    from .. import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF
-
-    return {c.__name__: c for c in (BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF)}
 
 
 def _array(f: Any, key: str, ndim: int, kind: str, factor: bool) -> np.ndarray:
@@ -172,23 +211,21 @@ def _read(path: Any, f: Any) -> Any:
     meta = json.loads(str(meta_entry))
     if not isinstance(meta, dict):
         raise _Invalid("__meta__ is not a JSON object")
-    classes = _classes()
-    if meta.get("format") != FORMAT or meta.get("class") not in classes:
+    if meta.get("format") != FORMAT or meta.get("class") not in REGISTRY:
         raise _Invalid(f"unsupported format {meta.get('format')!r} or class {meta.get('class')!r}")
-    cls = classes[meta["class"]]
-    spec: dict[str, str] = cls._saved_attributes
+    entry = REGISTRY[meta["class"]]
+    cls, spec = entry.cls, entry.attributes
     params, kinds, scalars = (meta.get(k, {}) for k in ("params", "attributes", "scalars"))
     if not all(isinstance(d, dict) for d in (params, kinds, scalars)):
         raise _Invalid("params, attributes and scalars must be JSON objects")
-    allowed = {p.name for p in inspect.signature(cls.__init__).parameters.values()
-               if p.name != "self" and p.kind != p.VAR_KEYWORD} - {"callback"}  # no code
+    allowed = {p.name for p in inspect.signature(cls).parameters.values()
+               if p.kind != p.VAR_KEYWORD} - {"callback"}  # no code
     for k, v in params.items():
         if k not in allowed and not (k == "callback" and v is None):
             raise _Invalid(f"{k!r} is not a parameter of {cls.__name__}")
         if not (v is None or isinstance(v, (str, int, float, bool)) or (
                 isinstance(v, list) and all(isinstance(x, (str, int, float, bool)) for x in v))):
             raise _Invalid(f"parameter {k!r} holds {type(v).__name__}")
-    model = cls(**{k: v for k, v in params.items() if v is not None and k != "callback"})
     values: dict[str, Any] = {}
     for name, kind in kinds.items():
         if name not in spec:
@@ -215,11 +252,9 @@ def _read(path: Any, f: Any) -> Any:
     if not isinstance(Ws, list):
         Ws, Hs = [Ws], [Hs]
     _check_factors(Ws, Hs, values.get("n_features_in_", Hs[0].shape[1]))
-    cls._check_saved(values)
-    for name, value in values.items():
-        setattr(model, name, value)
-    if meta["class"] == "BetaNMF":
-        model.components_ = model.H_  # one array, two names (scikit-learn's)
+    entry.check(values)
+    model = restore(meta["class"], {k: v for k, v in params.items()
+                                    if v is not None and k != "callback"}, values)
     model.saved_version_ = str(meta.get("version", "unknown"))
     return model
 

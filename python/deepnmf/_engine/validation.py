@@ -125,16 +125,68 @@ def check_factor(F: Any, name: str, shape: tuple[int, int], dtype: Any) -> np.nd
     return F
 
 
-def check_rank(r: Any, name: str = "n_components") -> int:
-    if isinstance(r, bool) or not isinstance(r, numbers.Integral) or int(r) < 1:
-        raise ValueError(f"{name} must be a positive integer, got {r!r}")
-    return int(r)
-
-
 def check_positive_int(v: Any, name: str) -> int:
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or int(v) < 1:
         raise ValueError(f"{name} must be a positive integer, got {v!r}")
     return int(v)
+
+
+def per_layer(value: Any, L: int, name: str, *, allow_zero: bool = False) -> np.ndarray:
+    """One number per layer: one number (or a sequence of one) for every layer, or L of
+    them; real, finite and positive (nonnegative with ``allow_zero``)."""
+    kind = "nonnegative" if allow_zero else "positive"
+    problem = ValueError(f"{name} must be a {kind} number or {L} of them, got {value!r}")
+    items = [value] if np.ndim(value) == 0 else list(np.asarray(value, dtype=object).reshape(-1))
+    if not items or any(isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real)
+                        for v in items):
+        raise problem
+    arr = np.array([float(v) for v in items], dtype=np.float64)
+    if arr.shape == (1,):
+        arr = np.repeat(arr, L)
+    ok = np.all(np.isfinite(arr)) and (np.all(arr >= 0) if allow_zero else np.all(arr > 0))
+    if arr.shape != (L,) or not ok:
+        raise problem
+    return arr
+
+
+def check_random_state(v: Any) -> np.random.Generator:
+    """The random generator of a fit: None (fresh entropy), a nonnegative integer seed, or a
+    numpy Generator / BitGenerator / SeedSequence (used as given)."""
+    if v is None or isinstance(v, (np.random.Generator, np.random.BitGenerator,
+                                   np.random.SeedSequence)):
+        return np.random.default_rng(v)
+    if isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) and int(v) >= 0:
+        return np.random.default_rng(int(v))
+    raise ValueError(f"random_state must be None, a nonnegative integer or a numpy Generator, "
+                     f"got {v!r}")
+
+
+def check_flag(v: Any, name: str) -> bool:
+    if not isinstance(v, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {v!r}")
+    return bool(v)
+
+
+def check_nonnegative_int(v: Any, name: str) -> int:
+    """A count that may be 0 (``verbose``); True and False count as 1 and 0."""
+    if not isinstance(v, numbers.Integral) or int(v) < 0:
+        raise ValueError(f"{name} must be a nonnegative integer, got {v!r}")
+    return int(v)
+
+
+def check_callback(v: Any) -> Any:
+    if v is not None and not callable(v):
+        raise ValueError(f"callback must be None or a callable(model, iteration), got {v!r}")
+    return v
+
+
+def check_common(model: Any) -> tuple[int, bool, Any]:
+    """The parameters every estimator shares, checked at fit: (verbose, progress, callback);
+    warm_start is checked here too."""
+    check_flag(getattr(model, "warm_start", False), "warm_start")
+    return (check_nonnegative_int(model.verbose, "verbose"),
+            check_flag(model.progress, "progress"),
+            check_callback(getattr(model, "callback", None)))
 
 
 def check_tol(tol: Any) -> float:

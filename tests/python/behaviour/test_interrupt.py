@@ -203,3 +203,38 @@ def test_sigint_at_a_random_moment_ends_the_process_cleanly(seed):
     assert time.time() - t0 < 5.0
     assert proc.returncode == 0, err
     assert ("STOPPED" in out or "OUTSIDE" in out) and "Traceback" not in err
+
+
+INIT_SCRIPT = r"""
+import os, signal, sys, warnings
+signal.signal(signal.SIGINT, signal.default_int_handler)
+import numpy as np
+import deepnmf
+from deepnmf._engine import init as init_module
+real = init_module._leading_svd
+def svd_with_ctrl_c(*args):
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C lands inside NNDSVD's SVD
+    return real(*args)
+init_module._leading_svd = svd_with_ctrl_c
+X = np.random.default_rng(0).uniform(0.1, 1, (60, 50))
+model = {"beta": deepnmf.BetaNMF(5, max_iter=50, tol=0),
+         "deep": deepnmf.DeepNMF([5, 3], init_iter=20, max_iter=50, tol=0),
+         "multilayer": deepnmf.MultilayerNMF([5, 3], max_iter=20, tol=0)}[sys.argv[1]]
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    model.fit(X)
+n_iter = model.n_iter_per_layer_[0] if sys.argv[1] == "multilayer" else model.n_iter_
+print("DONE", n_iter, [w.category.__name__ for w in caught])
+"""
+
+
+@pytest.mark.parametrize("kind", ["beta", "deep", "multilayer"])
+def test_ctrl_c_in_the_initialization_svd(kind):
+    """A SIGINT inside NNDSVD's SVD (LAPACK, which cannot stop) is held until the set-up ends:
+    the fit then stops cleanly at 0 iterations with an InterruptedFitWarning — no traceback
+    from inside NumPy (the set-up used to raise it raw)."""
+    proc = subprocess.run([sys.executable, "-c", INIT_SCRIPT, kind], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "DONE 0" in proc.stdout and "InterruptedFitWarning" in proc.stdout, proc.stdout

@@ -85,7 +85,22 @@ def test_ranks_larger_than_the_data_allows():
 
 def test_increasing_ranks_warn():
     with pytest.warns(UserWarning, match="strictly decreasing"):
-        MultilayerNMF([2, 3], max_iter=2, tol=0).fit(GOOD)
+        MultilayerNMF([2, 2], max_iter=2, tol=0).fit(GOOD)
+
+
+@pytest.mark.parametrize("cls", [MultilayerNMF, DeepNMF, MinVolDeepNMF])
+def test_every_layer_rank_within_its_data(cls):
+    """Layer 2 factorizes W1 (m × r1): a rank above r1 is refused, for every layered model
+    (it used to fit W2 of rank 3 on a 2-column W1)."""
+    with pytest.raises(ValueError, match="layer 2 .rank 3. factorizes W1, which has only 2"):
+        cls([2, 3], max_iter=2).fit(GOOD)
+
+
+def test_rank_warning_said_once_at_the_callers_line():
+    with pytest.warns(UserWarning, match="strictly decreasing") as caught:
+        DeepNMF([2, 2], init_iter=2, max_iter=2, tol=0).fit(GOOD)
+    said = [w for w in caught if "strictly decreasing" in str(w.message)]
+    assert len(said) == 1 and said[0].filename == __file__
 
 
 @pytest.mark.parametrize("weights", [[1.0], [1.0, 0.0], [1.0, -2.0], [1.0, np.nan], "balanced"])

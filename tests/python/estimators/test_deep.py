@@ -219,9 +219,11 @@ def test_bad_parameters(kwargs, match):
         DeepNMF(**kwargs).fit(X)
 
 
-def test_increasing_ranks_warn():
+def test_equal_ranks_warn_and_increasing_ranks_are_refused():
     X = random_data(1.0, seed=11)
     with pytest.warns(UserWarning, match="decreasing"):
+        DeepNMF([3, 3], init_iter=3, max_iter=2, tol=0).fit(X)
+    with pytest.raises(ValueError, match="cannot exceed the rank of the layer before it"):
         DeepNMF([3, 5], init_iter=3, max_iter=2, tol=0).fit(X)
 
 

@@ -325,4 +325,4 @@ def test_progress_bar_minvol(capsys):
     Y, _, _ = small(41, m=12, n=10)
     MinVolDeepNMF([3, 2], init_iter=3, max_iter=3, progress=True).fit(Y)
     err = capsys.readouterr().err
-    assert "MinVolDeepNMF" in err and "BetaNMF" in err  # the multilayer init's layers too
+    assert "MinVolDeepNMF" in err and "MultilayerNMF layer 1" in err  # the init's layers too
