@@ -10,4 +10,10 @@ set(DEEPNMF_KERNEL_SOURCES
   cpp/src/special/wright_omega.cpp
   cpp/src/minvol/minvol.cpp)
 set(DEEPNMF_BINDING_SOURCES
-  cpp/bindings/module.cpp)
+  cpp/bindings/module.cpp
+  cpp/bindings/register_core.cpp
+  cpp/bindings/register_beta.cpp
+  cpp/bindings/register_sparse.cpp
+  cpp/bindings/register_special.cpp
+  cpp/bindings/register_minvol.cpp
+  cpp/bindings/register_testing.cpp)

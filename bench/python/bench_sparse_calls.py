@@ -53,9 +53,9 @@ def main() -> None:
     csr, csc = data.csr, data.csc
     t = 1e3 * np.median(interleaved_times([
         lambda: _core.mu_w_sparse(data.csr_core, W, H, 1.0, 1, False),
-        lambda: _core.mu_w_sparse(csr.indptr, csr.indices, csr.data, m, n, W, H, 1.0, 1, False),
+        lambda: _core.testing.mu_w_sparse(csr.indptr, csr.indices, csr.data, m, n, W, H, 1.0, 1, False),
         lambda: _core.mu_h_sparse(data.csc_core, W, H, 1.0, False, 1, False),
-        lambda: _core.mu_h_sparse(csc.indptr, csc.indices, csc.data, m, n, W, H, 1.0, False, 1,
+        lambda: _core.testing.mu_h_sparse(csc.indptr, csc.indices, csc.data, m, n, W, H, 1.0, False, 1,
                                   False),
     ], args.rounds), axis=0)
     print(f"{'pass':>6} {'checked once':>13} {'raw arrays':>11} {'difference':>11}")

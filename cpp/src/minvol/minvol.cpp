@@ -131,7 +131,7 @@ MinvolBlock minvol_block(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef
       [&](auto&& sink) { return w_pass<T>(Y, W, H, kl, n_threads, false, sink); }, W, maj, alpha, rho);
 }
 
-int minvol_wstep(const MinvolBlock& blk, const MatD& V, VecD& mu, MatD& W) {
+int minvol_wstep(const MinvolBlock& blk, const CMatRef<double>& V, VecD& mu, MatD& W) {
   const Index m = blk.W_tilde.rows(), r = blk.W_tilde.cols();
   W.resize(m, r);
   int worst = 0;
@@ -155,7 +155,7 @@ int minvol_wstep(const MinvolBlock& blk, const MatD& V, VecD& mu, MatD& W) {
   return worst;
 }
 
-int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const MatD* W_bar,
+int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const CMatRef<double>* W_bar,
                        double lam, VecD& mu, MatD& W) {
   const Index m = blk.W_tilde.rows(), r = blk.W_tilde.cols();
   const double eps = std::numeric_limits<double>::epsilon();
@@ -199,7 +199,7 @@ void minvol_zstep(const MatD& V, const MatD& log_W_bar, double nu, MatD& Z) {
   Z /= nu;
 }
 
-double minvol_block_objective(const MinvolBlock& blk, const LogdetMajorizer& maj, const MatD* W_bar,
+double minvol_block_objective(const MinvolBlock& blk, const LogdetMajorizer& maj, const CMatRef<double>* W_bar,
                               double lam, const MatD& W) {
   const MatD& Wt = blk.W_tilde;
   double data = 0.0;
@@ -225,7 +225,7 @@ double minvol_block_objective(const MinvolBlock& blk, const LogdetMajorizer& maj
 namespace {
 
 template <class T, class Pass>
-AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const MatD* W_bar, double alpha, double lam,
+AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const CMatRef<double>* W_bar, double alpha, double lam,
                          double delta, double rho, double tol, int max_iter, bool adaptive_rho,
                          bool exact) {
   require(std::isfinite(alpha) && alpha >= 0.0, "alpha must be a nonnegative finite number");
@@ -297,7 +297,7 @@ AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const MatD* W_bar, double alp
 }  // namespace
 
 template <class T>
-AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const MatD* W_bar,
+AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CMatRef<double>* W_bar,
                     double alpha, double lam, double delta, double rho, double tol, int max_iter,
                     int n_threads, bool adaptive_rho, bool exact) {
   require_product_shapes(Y, W, H, "minvol_w");
@@ -313,7 +313,7 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
 
 template <class T, class I>
 AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht,
-                           const MatD* W_bar, double alpha, double lam, double delta, double rho,
+                           const CMatRef<double>* W_bar, double alpha, double lam, double delta, double rho,
                            double tol, int max_iter, int n_threads, bool adaptive_rho, bool exact) {
   require(W.cols() == Ht.cols() && Ycsr.outer == W.rows() && Ycsr.inner == Ht.rows(),
           "minvol_w: shapes do not agree for Y ≈ W H");
@@ -331,7 +331,7 @@ AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMat
   template LogdetMajorizer logdet_majorizer<T>(const CMatRef<T>&, double);                      \
   template MinvolBlock minvol_block<T>(const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, \
                                        const LogdetMajorizer&, double, double, int);            \
-  template AdmmReport minvol_w<T>(const CMatRef<T>&, MatRef<T>, const CMatRef<T>&, const MatD*, \
+  template AdmmReport minvol_w<T>(const CMatRef<T>&, MatRef<T>, const CMatRef<T>&, const CMatRef<double>*, \
                                   double, double, double, double, double, int, int, bool, bool);
 DEEPNMF_INSTANTIATE(float)
 DEEPNMF_INSTANTIATE(double)
@@ -339,7 +339,7 @@ DEEPNMF_INSTANTIATE(double)
 
 #define DEEPNMF_INSTANTIATE_SPARSE(T, I)                                                        \
   template AdmmReport minvol_w_sparse<T, I>(const Compressed<T, I>&, MatRef<T>,                 \
-                                            const CMatRef<T>&, const MatD*, double, double,     \
+                                            const CMatRef<T>&, const CMatRef<double>*, double, double,     \
                                             double, double, double, int, int, bool, bool);
 DEEPNMF_FOR_EACH_SPARSE_TYPE(DEEPNMF_INSTANTIATE_SPARSE)
 #undef DEEPNMF_INSTANTIATE_SPARSE

@@ -69,7 +69,9 @@ class MinVolSweep:
         for l in range(L):
             Y = self.layer(l)
             Y.mu_h(W[l], H[l], 1.0, False, nt)  # plain KL MU: H is free
-            W_bar = product(W[l + 1], H[l + 1], nt).astype(np.float64) if l < L - 1 else None
+            # W̄ in float64, what the min-vol kernel reads (a copy for float32 data only)
+            W_bar = np.asarray(product(W[l + 1], H[l + 1], nt), dtype=np.float64) \
+                if l < L - 1 else None
             rep = Y.minvol_w(W[l], H[l], W_bar, float(alpha[l] / lam[l]),
                              float(lam[l + 1] / lam[l]) if l < L - 1 else 1.0, self.delta,
                              self.rho, self.admm_tol, self.admm_max_iter, nt,

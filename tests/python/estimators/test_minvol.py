@@ -69,7 +69,7 @@ def test_admm_wstep_is_the_minimizer_of_24(seed):
     rng = np.random.default_rng(seed + 10)
     V = rng.uniform(0.0, 0.4, W.shape)
     alpha, delta, rho = 0.3, 1.0, 2.0
-    W_new, mu, _ = _core.minvol_wstep(Y, W, H, V, alpha, delta, rho)
+    W_new, mu, _ = _core.testing.minvol_wstep(Y, W, H, V, alpha, delta, rho)
     f, g = subproblem(Y, W, H, alpha, delta, rho=rho, V=V)
     ref = constrained_min(f, g, W)
     np.testing.assert_allclose(W_new, ref, atol=1e-8, rtol=0)
@@ -107,7 +107,7 @@ def test_zstep_equals_scalar_root_and_does_not_overflow():
     V = np.concatenate([rng.uniform(-1, 1, (5, 2)), [[1e6, 3.0], [2.0, -5.0]]])
     W_bar = np.concatenate([rng.uniform(0.1, 1, (5, 2)), [[1e-300, 1e-300], [1e-300, 0.7]]])
     for nu in (1e-3, 1.0, 1e6):
-        Z = _core.minvol_zstep(V, W_bar, nu)
+        Z = _core.testing.minvol_zstep(V, W_bar, nu)
         assert np.all(np.isfinite(Z)) and np.all(Z >= 0)  # e^(−5e6) underflows to 0, rightly
         for (i, j), z in np.ndenumerate(Z):
             # ν z + ln z = ν v + ln w̄, solved in u = ln z
@@ -121,7 +121,7 @@ def test_multiplier_equals_bisection():
     Y, W, H = small(6)
     V = np.random.default_rng(7).uniform(0.0, 0.4, W.shape)
     alpha, delta, rho = 0.5, 1.0, 3.0
-    W_new, mu, A = _core.minvol_wstep(Y, W, H, V, alpha, delta, rho)
+    W_new, mu, A = _core.testing.minvol_wstep(Y, W, H, V, alpha, delta, rho)
     R = (Y / (W @ H)) @ H.T
     Ap, An = np.maximum(A, 0), np.maximum(-A, 0)
     T = 4 * alpha * W @ (Ap + An) + 2 * rho * W

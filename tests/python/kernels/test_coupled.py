@@ -128,7 +128,7 @@ def test_kl_row_kernel_matches_matrix_kernel(rng):
     P, Q = majorizer_PQ_w(Y, W, H, 1.0)
     whole = updates.coupled_w(Y, W, H, W_bar, 0.2, 1.0)
     for i in range(4):
-        row = _core.coupled_w_row(W[i].copy(), W_bar[i].copy(), P[i].copy(), Q[i].copy(), 0.2, 1.0)
+        row = _core.testing.coupled_w_row(W[i].copy(), W_bar[i].copy(), P[i].copy(), Q[i].copy(), 0.2, 1.0)
         np.testing.assert_allclose(row, whole[i], rtol=1e-13)
 
 
@@ -140,7 +140,7 @@ def test_kl_entries_with_subnormal_w_bar(rng):
     wb = rng.uniform(0.3, 1.5, size=r)
     wb[::4] = 10.0 ** -rng.uniform(309, 320, size=wb[::4].size)
     lam = 0.05
-    got = _core.coupled_w_row(wt, wb, p, q, lam, 1.0)
+    got = _core.testing.coupled_w_row(wt, wb, p, q, lam, 1.0)
     ref = np.array([coupled_root_ref(*a, lam, 1.0) for a in zip(wt, wb, p, q)])
     assert np.all(ref[::4] > 1e-14)  # above the floor: the test sees the logarithm
     np.testing.assert_allclose(got, ref, rtol=1e-11)
@@ -205,7 +205,7 @@ def test_newton_branches_agree_with_a_40_digit_root(beta):
     n, lam = 60, 0.7
     wt, wb = rng.uniform(0.01, 2.0, n), rng.uniform(0.01, 2.0, n)
     p, q = rng.uniform(0.1, 3.0, n), rng.uniform(0.0, 3.0, n)
-    got = _core.coupled_w_row(wt, wb, p, q, lam, beta)
+    got = _core.testing.coupled_w_row(wt, wb, p, q, lam, beta)
     with mpmath.workdps(40):
         b = mpmath.mpf(beta)
         for k in range(n):

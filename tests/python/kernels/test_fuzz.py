@@ -63,13 +63,13 @@ CALLS = [
     ("wright_omega", lambda a, b, c, d, beta: _core.wright_omega(a)),
     ("lambert_w0", lambda a, b, c, d, beta: _core.lambert_w0(a)),
     ("logdet_gram", lambda a, b, c, d, beta: _core.logdet_gram(a, 1.0)),
-    ("minvol_wstep", lambda a, b, c, d, beta: _core.minvol_wstep(a, b, c, d, 0.1, 1.0, beta)),
-    ("minvol_zstep", lambda a, b, c, d, beta: _core.minvol_zstep(a, b, beta)),
-    ("solve_row_multiplier", lambda a, b, c, d, beta: _core.solve_row_multiplier(
+    ("minvol_wstep", lambda a, b, c, d, beta: _core.testing.minvol_wstep(a, b, c, d, 0.1, 1.0, beta)),
+    ("minvol_zstep", lambda a, b, c, d, beta: _core.testing.minvol_zstep(a, b, beta)),
+    ("solve_row_multiplier", lambda a, b, c, d, beta: _core.testing.solve_row_multiplier(
         a.reshape(-1), b.reshape(-1), c.reshape(-1), beta)),
-    ("coupled_w_row", lambda a, b, c, d, beta: _core.coupled_w_row(
+    ("coupled_w_row", lambda a, b, c, d, beta: _core.testing.coupled_w_row(
         a.reshape(-1), b.reshape(-1), c.reshape(-1), d.reshape(-1), 0.5, beta)),
-    ("rowsum_kl_transposed", lambda a, b, c, d, beta: _core.rowsum_kl_transposed(a, b, 1)),
+    ("rowsum_kl_transposed", lambda a, b, c, d, beta: _core.testing.rowsum_kl_transposed(a, b, 1)),
 ]
 
 
@@ -101,11 +101,11 @@ def consistent_calls(m, n, r):
         yield "mu_h_rowsum", lambda: _core.mu_h(Y, W, H.copy(), beta, True, 2, True)
         yield "mu_w", lambda: _core.mu_w(Y, W.copy(), H, beta, 2, True)
         yield "coupled_w", lambda: _core.coupled_w(Y, W.copy(), H, Wb, 0.5, beta, 2, True)
-        yield "coupled_w_row", lambda: [_core.coupled_w_row(W[i], Wb[i], P[i], Q[i], 0.5, beta)
+        yield "coupled_w_row", lambda: [_core.testing.coupled_w_row(W[i], Wb[i], P[i], Q[i], 0.5, beta)
                                         for i in range(m)]
-        yield "solve_row_multiplier", lambda: [_core.solve_row_multiplier(H[k], H[k], H[k], beta)
+        yield "solve_row_multiplier", lambda: [_core.testing.solve_row_multiplier(H[k], H[k], H[k], beta)
                                                for k in range(r)]
-    yield "rowsum_kl_transposed", lambda: _core.rowsum_kl_transposed(Ht.T.copy().T.copy(), Ht.copy(), 2)
+    yield "rowsum_kl_transposed", lambda: _core.testing.rowsum_kl_transposed(Ht.T.copy().T.copy(), Ht.copy(), 2)
     yield "product", lambda: _core.product(W, H, C, 2)
     yield "logdet_gram", lambda: _core.logdet_gram(W, 1.0)
     for W_bar in (Wb, None):
@@ -114,12 +114,12 @@ def consistent_calls(m, n, r):
                                                      1e-6, 5, 2, False, exact)
             yield "minvol_w_sparse", lambda: _core.minvol_w_sparse(
                 *csr, W.copy(), Ht, W_bar, 0.1, 1.0, 1.0, 10.0, 1e-6, 5, 2, False, exact)
-    yield "minvol_wstep", lambda: _core.minvol_wstep(Y, W, H, V, 0.1, 1.0, 10.0)
-    yield "minvol_zstep", lambda: _core.minvol_zstep(V, Wb, 0.5)
-    yield "mu_h_sparse", lambda: _core.mu_h_sparse(*csc, W, Ht.copy(order="F"), 1.0, True, 2, True)
-    yield "mu_w_sparse", lambda: _core.mu_w_sparse(*csr, W.copy(), Ht, 1.0, 2, True)
-    yield "coupled_w_sparse", lambda: _core.coupled_w_sparse(*csr, W.copy(), Ht, Wb, 0.5, 1.0, 2, True)
-    yield "beta_divergence_wh_sparse", lambda: _core.beta_divergence_wh_sparse(*csr, W, Ht, 1.0, 2)
+    yield "minvol_wstep", lambda: _core.testing.minvol_wstep(Y, W, H, V, 0.1, 1.0, 10.0)
+    yield "minvol_zstep", lambda: _core.testing.minvol_zstep(V, Wb, 0.5)
+    yield "mu_h_sparse", lambda: _core.testing.mu_h_sparse(*csc, W, Ht.copy(order="F"), 1.0, True, 2, True)
+    yield "mu_w_sparse", lambda: _core.testing.mu_w_sparse(*csr, W.copy(), Ht, 1.0, 2, True)
+    yield "coupled_w_sparse", lambda: _core.testing.coupled_w_sparse(*csr, W.copy(), Ht, Wb, 0.5, 1.0, 2, True)
+    yield "beta_divergence_wh_sparse", lambda: _core.testing.beta_divergence_wh_sparse(*csr, W, Ht, 1.0, 2)
 
 
 @pytest.mark.parametrize("m,n,r", list(itertools.product([0, 1, 2], repeat=3)))
@@ -169,12 +169,12 @@ def compressed_arrays(draw):
 
 
 SPARSE_CALLS = [
-    ("mu_h_sparse", lambda s, W, H, Wb: _core.mu_h_sparse(*s, W, H, 1.0, False, 2, True)),
-    ("mu_h_sparse_rowsum", lambda s, W, H, Wb: _core.mu_h_sparse(*s, W, H, 1.0, True, 1, False)),
-    ("mu_w_sparse", lambda s, W, H, Wb: _core.mu_w_sparse(*s, W, H, 1.0, 2, True)),
-    ("coupled_w_sparse", lambda s, W, H, Wb: _core.coupled_w_sparse(*s, W, H, Wb, 0.5, 1.0, 2, False)),
-    ("beta_divergence_wh_sparse", lambda s, W, H, Wb: _core.beta_divergence_wh_sparse(*s, W, H, 1.0, 2)),
-    ("minvol_w_sparse", lambda s, W, H, Wb: _core.minvol_w_sparse(*s, W, H, Wb, 0.1, 1.0, 1.0, 10.0, 1e-6, 5, 1)),
+    ("mu_h_sparse", lambda s, W, H, Wb: _core.testing.mu_h_sparse(*s, W, H, 1.0, False, 2, True)),
+    ("mu_h_sparse_rowsum", lambda s, W, H, Wb: _core.testing.mu_h_sparse(*s, W, H, 1.0, True, 1, False)),
+    ("mu_w_sparse", lambda s, W, H, Wb: _core.testing.mu_w_sparse(*s, W, H, 1.0, 2, True)),
+    ("coupled_w_sparse", lambda s, W, H, Wb: _core.testing.coupled_w_sparse(*s, W, H, Wb, 0.5, 1.0, 2, False)),
+    ("beta_divergence_wh_sparse", lambda s, W, H, Wb: _core.testing.beta_divergence_wh_sparse(*s, W, H, 1.0, 2)),
+    ("minvol_w_sparse", lambda s, W, H, Wb: _core.testing.minvol_w_sparse(*s, W, H, Wb, 0.1, 1.0, 1.0, 10.0, 1e-6, 5, 1)),
 ]
 
 
@@ -251,7 +251,7 @@ def test_every_iterative_loop_returns_on_the_extremes_it_guards_against():
             q = q_mag * 10.0 ** rng.uniform(-5, 5, n)
             q[::7] = 0.0
             h = h_mag * rng.uniform(0.0, 1.0, n)
-            out, mu = _core.solve_row_multiplier(h, p, q, beta)
+            out, mu = _core.testing.solve_row_multiplier(h, p, q, beta)
             case = (beta, p_mag, q_mag, h_mag)
             assert np.all(out >= eps) and abs(out.sum() - 1) < 1e-12, (case, out.sum())
             assert not np.isnan(mu), case
@@ -260,7 +260,7 @@ def test_every_iterative_loop_returns_on_the_extremes_it_guards_against():
             r = 12
             args = [mag * rng.uniform(0.5, 2.0, r) for _ in range(4)]
             try:
-                w = _core.coupled_w_row(*args, lam, beta)
+                w = _core.testing.coupled_w_row(*args, lam, beta)
             except ValueError as e:
                 assert "outside the range it can represent" in str(e), e
                 assert mag in (1e-300, 1e300), (beta, mag, lam)  # only at the very ends

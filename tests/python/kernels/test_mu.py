@@ -123,10 +123,10 @@ def test_core_refuses_outputs_that_alias_its_inputs():
     Yc = sp_csr(Y)
     Hf = np.asfortranarray(H)
     with pytest.raises(ValueError, match="shares memory"):  # W over the data's values
-        _core.mu_w_sparse(Yc.indptr, Yc.indices, Yc.data, 4, 4,
+        _core.testing.mu_w_sparse(Yc.indptr, Yc.indices, Yc.data, 4, 4,
                           Yc.data[:16].reshape(4, 4), Hf, 1.0, 1, False)
     with pytest.raises(ValueError, match="shares memory"):
-        _core.mu_h_sparse(Yc.indptr, Yc.indices, Yc.data, 4, 4, Hf.T, Hf, 1.0, False, 1, False)
+        _core.testing.mu_h_sparse(Yc.indptr, Yc.indices, Yc.data, 4, 4, Hf.T, Hf, 1.0, False, 1, False)
 
 
 def test_input_not_modified_without_out(rng):

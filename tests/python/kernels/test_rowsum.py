@@ -44,7 +44,7 @@ def test_row_solution_equals_bisection_oracle(rng, beta):
     P, Q = majorizer_PQ_h(Y, W, H, beta)
     eps = np.finfo(np.float64).eps
     for k in range(3):
-        h, mu = _core.solve_row_multiplier(H[k].copy(), P[k].copy(), Q[k].copy(), beta)
+        h, mu = _core.testing.solve_row_multiplier(H[k].copy(), P[k].copy(), Q[k].copy(), beta)
         h_ref, mu_ref = rowsum_row_ref(H[k], P[k], Q[k], beta, eps)
         np.testing.assert_allclose(h, h_ref, rtol=1e-10, atol=1e-15)
         assert mu == pytest.approx(mu_ref, rel=1e-9, abs=1e-12)
@@ -56,7 +56,7 @@ def test_floor_binds_inside_the_constraint(beta):
     h_tilde = np.array([0.5, 0.3, 0.2])
     p = np.array([1.0, 1.0, 1.0])
     q = np.array([2.0, 1.0, 0.0])  # the last entry has no data pulling it up
-    h, _ = _core.solve_row_multiplier(h_tilde, p, q, beta)
+    h, _ = _core.testing.solve_row_multiplier(h_tilde, p, q, beta)
     eps = np.finfo(np.float64).eps
     assert h[2] == eps
     assert h.sum() == pytest.approx(1.0, abs=1e-15)
@@ -74,7 +74,7 @@ def test_root_next_to_the_pole_keeps_full_relative_accuracy(dtype, beta, gap):
     p = np.array([1.0, 2.0, 3.0])  # gaps: gap, 1 + gap, 2 + gap
     want = np.array([0.5, 0.25, 0.25])
     q = (p - 1.0 + gap) * (want / h_tilde) ** (1.0 / gam)  # h̃_j (Q_j / gap_j)^γ = want_j
-    h, mu = _core.solve_row_multiplier(h_tilde.astype(dtype), p.astype(dtype), q.astype(dtype), beta)
+    h, mu = _core.testing.solve_row_multiplier(h_tilde.astype(dtype), p.astype(dtype), q.astype(dtype), beta)
     eps = np.finfo(dtype).eps
     assert math.fsum(map(float, h)) == pytest.approx(1.0, abs=2 * float(eps))
     # float32, gap 1e-300: Q_0 underflows to 0 and entry 0 is linear, bounding μ ≤ P_0 = 1;
@@ -95,7 +95,7 @@ def test_entry_without_data_absorbs_the_rest_at_its_bound():
     μ ≤ ½; the root of Σ h̃ t(μ) = 1 for entry 0 alone is μ = 7/8 (h = (1, 0)), past that
     bound. The block minimizer is μ = ½: t_0 = 1, and entry 1 takes the other half."""
     h_tilde, p, q = np.array([0.5, 0.5]), np.array([1.0, 0.5]), np.array([0.5, 0.0])
-    h, mu = _core.solve_row_multiplier(h_tilde, p, q, 0.0)
+    h, mu = _core.testing.solve_row_multiplier(h_tilde, p, q, 0.0)
     np.testing.assert_allclose(h, [0.5, 0.5], rtol=4e-16)
     assert mu == 0.5
     assert row_majorizer_below_one(h, h_tilde, p, q, 0.0) == pytest.approx(1.0, rel=1e-15)
@@ -116,7 +116,7 @@ def test_rows_with_zero_q_entries_minimize_the_block_majorizer(beta, n, zeros, s
     p = rng.uniform(0.2, 2.0, n)
     q = rng.uniform(0.05, 1.0, n)
     q[rng.choice(n, size=min(zeros, n - 1), replace=False)] = 0.0
-    h, mu = _core.solve_row_multiplier(h_tilde, p, q, beta)
+    h, mu = _core.testing.solve_row_multiplier(h_tilde, p, q, beta)
     assert math.fsum(h) == pytest.approx(1.0, abs=4 * eps) and h.min() >= eps
     assert np.all(mu <= p[q == 0])  # a linear entry bounds μ
     f = lambda x: row_majorizer_below_one(x, h_tilde, p, q, beta)  # noqa: E731
@@ -130,7 +130,7 @@ def test_rows_with_zero_q_entries_minimize_the_block_majorizer(beta, n, zeros, s
 def test_row_without_any_data_goes_to_its_smallest_p(beta):
     """Q = 0 everywhere (Y = 0): the majorizer Σ P_j h_j is linear, minimized by the vertex
     at min P — no exception (the root solve found no sign change before)."""
-    h, mu = _core.solve_row_multiplier(np.array([0.5, 0.3, 0.2]), np.array([1.0, 0.5, 3.0]),
+    h, mu = _core.testing.solve_row_multiplier(np.array([0.5, 0.3, 0.2]), np.array([1.0, 0.5, 3.0]),
                                        np.zeros(3), beta)
     eps = np.finfo(np.float64).eps
     np.testing.assert_array_equal(h, [eps, 1.0 - 2 * eps, eps])
@@ -143,7 +143,7 @@ def test_beta_two_row_with_large_q_is_exact(big):
     itself cannot hold the answer (ulp(1e14) = 1/64); the row must still be the exact one
     for the Q as stored, h_j = (Q_j − mean Q) + 1/n, computed here with fractions."""
     q = big + np.array([0.3, 0.7, 0.45])
-    h, _ = _core.solve_row_multiplier(np.ones(3), np.ones(3), q, 2.0)
+    h, _ = _core.testing.solve_row_multiplier(np.ones(3), np.ones(3), q, 2.0)
     qf = [Fraction(float(v)) for v in q]
     want = [float(v - sum(qf) / 3 + Fraction(1, 3)) for v in qf]
     np.testing.assert_allclose(h, want, rtol=4 * np.finfo(np.float64).eps)
@@ -156,7 +156,7 @@ def test_beta_three_row_with_large_q_matches_a_decimal_bisection(big):
     q = big + np.array([0.3, 0.7, 0.45, -0.2])
     p = np.array([1.0, 2.0, 0.5, 1.5])
     h_tilde = np.array([0.2, 0.3, 0.1, 0.4])
-    h, _ = _core.solve_row_multiplier(h_tilde, p, q, 3.0)
+    h, _ = _core.testing.solve_row_multiplier(h_tilde, p, q, 3.0)
     qd, pd, hd = ([Decimal(float(v)) for v in a] for a in (q, p, h_tilde))
 
     def row(nu):  # ν = μ + max Q
@@ -187,8 +187,8 @@ def test_row_is_invariant_to_the_scale_of_p_and_q(beta, n, scale_exp, seed):
     if beta == 1.0:
         p[:] = p[0]  # KL: P is constant along a row of H
     s = 10.0 ** scale_exp
-    h, mu = _core.solve_row_multiplier(h_tilde, p, q, beta)
-    hs, mus = _core.solve_row_multiplier(h_tilde, p * s, q * s, beta)
+    h, mu = _core.testing.solve_row_multiplier(h_tilde, p, q, beta)
+    hs, mus = _core.testing.solve_row_multiplier(h_tilde, p * s, q * s, beta)
     np.testing.assert_allclose(hs, h, rtol=1e-12, atol=4 * np.finfo(np.float64).eps)
     assert mus == pytest.approx(mu * s, rel=1e-10, abs=1e-10 * s)
 
@@ -198,7 +198,7 @@ def test_kl_row_with_nothing_to_scale_is_h_tilde_projected():
     the row is h̃ scaled onto the floored simplex, at the floor where h̃ is, μ reported as 0."""
     eps = np.finfo(np.float64).eps
     h_tilde = np.array([0.5, 0.25, 0.25, eps / 4])
-    h, mu = _core.solve_row_multiplier(h_tilde, np.ones(4), np.zeros(4), 1.0)
+    h, mu = _core.testing.solve_row_multiplier(h_tilde, np.ones(4), np.zeros(4), 1.0)
     np.testing.assert_allclose(h, np.maximum(h_tilde / h_tilde.sum(), eps), rtol=1e-15)
     assert mu == 0.0 and h.sum() == pytest.approx(1.0, abs=1e-15)
 
@@ -210,7 +210,7 @@ def test_kl_row_with_nothing_to_scale_and_many_floored_entries_sums_to_one():
     h_tilde = np.full(100_002, eps32, dtype=np.float32)
     h_tilde[:2] = 0.5
     ones, zeros = np.ones_like(h_tilde), np.zeros_like(h_tilde)
-    h, mu = _core.solve_row_multiplier(h_tilde, ones, zeros, 1.0)
+    h, mu = _core.testing.solve_row_multiplier(h_tilde, ones, zeros, 1.0)
     assert mu == 0.0 and h.dtype == np.float32
     assert np.all(h[2:] == eps32)
     assert abs(math.fsum(h.astype(np.float64)) - 1.0) <= 4 * eps32
@@ -218,7 +218,7 @@ def test_kl_row_with_nothing_to_scale_and_many_floored_entries_sums_to_one():
 
 
 def test_kl_row_of_zeros_becomes_uniform():
-    h, mu = _core.solve_row_multiplier(np.zeros(8), np.ones(8), np.zeros(8), 1.0)
+    h, mu = _core.testing.solve_row_multiplier(np.zeros(8), np.ones(8), np.zeros(8), 1.0)
     assert mu == 0.0
     np.testing.assert_array_equal(h, np.full(8, 0.125))
 
@@ -252,7 +252,7 @@ def test_kl_rows_at_the_ends_of_the_range_return_the_scaled_solution():
         from deepnmf import _core
         Yc = sp.csc_matrix(Y)
         Hf = np.asfortranarray(H)
-        _core.mu_h_sparse(Yc.indptr, Yc.indices, Yc.data, 6, 5, W, Hf, 1.0, True, 1, False)
+        _core.testing.mu_h_sparse(Yc.indptr, Yc.indices, Yc.data, 6, 5, W, Hf, 1.0, True, 1, False)
         np.testing.assert_allclose(Hf, got, rtol=1e-12)
     """, timeout=30)
 
@@ -264,7 +264,7 @@ def test_kl_rows_with_infinite_products_put_the_mass_on_them():
         import numpy as np
         from deepnmf import _core
         q = np.array([1e300, 1e300, 1.0, 0.5])
-        h, mu = _core.solve_row_multiplier(np.array([1e10, 1.0, 0.5, 0.5]), np.ones(4), q, 1.0)
+        h, mu = _core.testing.solve_row_multiplier(np.array([1e10, 1.0, 0.5, 0.5]), np.ones(4), q, 1.0)
         eps = np.finfo(float).eps
         np.testing.assert_allclose(h, [1 - 3 * eps, eps, eps, eps], rtol=1e-15)
     """, timeout=30)
@@ -302,7 +302,7 @@ def test_a_zero_row_of_h_becomes_uniform_for_every_beta(rng, beta):
         q = W.T @ (Y * V ** (beta - 2))
         h, _ = rowsum_row_ref(H0[k], p[k], q[k], beta, np.finfo(float).eps)
         np.testing.assert_allclose(got[k], h, rtol=1e-9)
-    h, mu = _core.solve_row_multiplier(np.zeros(8), np.ones(8), np.ones(8), beta)
+    h, mu = _core.testing.solve_row_multiplier(np.zeros(8), np.ones(8), np.ones(8), beta)
     np.testing.assert_array_equal(h, np.full(8, 0.125))
 
 
@@ -327,7 +327,7 @@ def test_long_kl_row_sums_to_one_to_an_ulp(rng):
     eps = np.finfo(np.float64).eps
     h_tilde = np.where(rng.uniform(size=n) < 0.8, 1e-22, rng.uniform(size=n))
     q = rng.uniform(0.5, 2.0, n)
-    h, _ = _core.solve_row_multiplier(h_tilde, np.full(n, 2.0), q, 1.0)
+    h, _ = _core.testing.solve_row_multiplier(h_tilde, np.full(n, 2.0), q, 1.0)
     assert np.sum(h == eps) == np.sum(h_tilde == 1e-22)
     assert abs(math.fsum(h) - 1.0) <= 2 * eps
     free = h > eps
@@ -344,7 +344,7 @@ def test_long_row_sums_to_one_to_an_ulp_for_every_beta(rng, beta):
     eps = np.finfo(np.float64).eps
     h_tilde = np.where(rng.uniform(size=n) < 0.5, 1e-22, rng.uniform(0.1, 1.0, n) / n)
     p, q = rng.uniform(0.5, 2.0, n), rng.uniform(0.5, 2.0, n)
-    h, _ = _core.solve_row_multiplier(h_tilde, p, q, beta)
+    h, _ = _core.testing.solve_row_multiplier(h_tilde, p, q, beta)
     assert np.sum(h == eps) > n // 4
     assert abs(math.fsum(h) - 1.0) <= 2 * eps
 
@@ -360,11 +360,11 @@ def test_kl_rows_side_by_side_equal_rows_one_by_one(rng, dtype, r):
     Qt = rng.uniform(0, 3, (n, r)).astype(dtype)
     Qt[:, r // 2] = 0  # one row with nothing to scale
     one_by_one = np.column_stack([
-        _core.solve_row_multiplier(Ht[:, k].copy(), np.ones(n, dtype), Qt[:, k].copy(), 1.0)[0]
+        _core.testing.solve_row_multiplier(Ht[:, k].copy(), np.ones(n, dtype), Qt[:, k].copy(), 1.0)[0]
         for k in range(r)])
     for threads in (1, 2):
         side_by_side = Ht.copy()
-        _core.rowsum_kl_transposed(side_by_side, Qt, threads)
+        _core.testing.rowsum_kl_transposed(side_by_side, Qt, threads)
         np.testing.assert_array_equal(side_by_side, one_by_one)
 
 
@@ -376,7 +376,7 @@ def test_kl_floor_over_several_rounds_equals_bisection_oracle(rng):
     q = 10.0 ** rng.uniform(-3, 3, n)
     p = np.full(n, 2.0)
     eps = np.finfo(np.float64).eps
-    h, mu = _core.solve_row_multiplier(h_tilde, p, q, 1.0)
+    h, mu = _core.testing.solve_row_multiplier(h_tilde, p, q, 1.0)
     h_ref, mu_ref = rowsum_row_ref(h_tilde, p, q, 1.0, eps)
     assert np.sum(h == eps) > n // 4
     np.testing.assert_allclose(h, h_ref, rtol=1e-10, atol=1e-15)
@@ -431,7 +431,7 @@ def test_entries_far_from_their_start_equal_bisection_oracle(rng, beta):
     q = 10.0 ** rng.uniform(-3, 3, n)
     p = 10.0 ** rng.uniform(-2, 2, n)
     eps = np.finfo(np.float64).eps
-    h, mu = _core.solve_row_multiplier(h_tilde, p, q, beta)
+    h, mu = _core.testing.solve_row_multiplier(h_tilde, p, q, beta)
     h_ref, mu_ref = rowsum_row_ref(h_tilde, p, q, beta, eps)
     np.testing.assert_allclose(h, h_ref, rtol=1e-9, atol=1e-15)
     assert mu == pytest.approx(mu_ref, rel=1e-8)

@@ -80,15 +80,16 @@ def test_checked_structures_give_the_raw_arrays_bits():
     Hn = H / H.sum(axis=1, keepdims=True)
     W_bar = np.random.default_rng(3).uniform(0.1, 1, W.shape)
     for call in [
-        lambda Y, W, H: (_core.mu_w_sparse(*Y[0], W, H, 1.0, 2, True), W),
-        lambda Y, W, H: (_core.mu_h_sparse(*Y[1], W, H, 1.0, False, 2, True), H),
-        lambda Y, W, H: (_core.mu_h_sparse(*Y[1], W, H, 1.0, True, 2, True), H),
-        lambda Y, W, H: (_core.coupled_w_sparse(*Y[0], W, H, W_bar, 0.3, 1.0, 2, True), W),
-        lambda Y, W, H: (_core.beta_divergence_wh_sparse(*Y[0], W, H, 1.0, 2), H),
-        lambda Y, W, H: (_core.minvol_w_sparse(*Y[0], W, H, W_bar, 0.1, 1.0, 1.0, 10.0, 1e-9, 5, 2)["iterations"], W),
+        lambda k, Y, W, H: (k.mu_w_sparse(*Y[0], W, H, 1.0, 2, True), W),
+        lambda k, Y, W, H: (k.mu_h_sparse(*Y[1], W, H, 1.0, False, 2, True), H),
+        lambda k, Y, W, H: (k.mu_h_sparse(*Y[1], W, H, 1.0, True, 2, True), H),
+        lambda k, Y, W, H: (k.coupled_w_sparse(*Y[0], W, H, W_bar, 0.3, 1.0, 2, True), W),
+        lambda k, Y, W, H: (k.beta_divergence_wh_sparse(*Y[0], W, H, 1.0, 2), H),
+        lambda k, Y, W, H: (k.minvol_w_sparse(*Y[0], W, H, W_bar, 0.1, 1.0, 1.0, 10.0, 1e-9, 5, 2)["iterations"], W),
     ]:
-        lc, out_c = call(((csr,), (csc,)), W.copy(), np.asfortranarray(Hn))
-        lr, out_r = call((raw_r, raw_c), W.copy(), np.asfortranarray(Hn))
+        # checked structures on _core, the raw arrays on the test hooks
+        lc, out_c = call(_core, ((csr,), (csc,)), W.copy(), np.asfortranarray(Hn))
+        lr, out_r = call(_core.testing, (raw_r, raw_c), W.copy(), np.asfortranarray(Hn))
         assert lc == lr
         np.testing.assert_array_equal(out_c, out_r)
 

@@ -48,7 +48,7 @@ struct MinvolBlock {
 
 /// W(μ) for given V, with μ solved per column (warm-started from and written back to `mu`).
 /// Returns the number of Newton iterations of the slowest column.
-int minvol_wstep(const MinvolBlock& blk, const MatD& V, VecD& mu, MatD& W);
+int minvol_wstep(const MinvolBlock& blk, const CMatRef<double>& V, VecD& mu, MatD& W);
 
 /// Z = ω(ν (W + U) + ln W̄ + ln ν) / ν entrywise (the Z-step (25), log domain).
 void minvol_zstep(const MatD& V, const MatD& log_W_bar, double nu, MatD& Z);
@@ -67,7 +67,7 @@ struct AdmmReport {
 /// primal residual ‖W − Z‖ exceeds 10× the dual one ρ‖Z − Z_prev‖, halved in the converse
 /// case (the scaled dual U rescaled accordingly); ρ starts at `rho`.
 template <class T>
-AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const MatD* W_bar,
+AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CMatRef<double>* W_bar,
                     double alpha, double lam, double delta, double rho, double tol, int max_iter,
                     int n_threads, bool adaptive_rho = false, bool exact = false);
 
@@ -77,7 +77,7 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
 /// (safeguarded Newton in ln w), nested in the column's Newton on μ. No ADMM tolerance: an
 /// exact BSUM step. W_bar = nullptr drops the coupling term (λ = 0). Returns the largest
 /// number of outer Newton iterations over the columns.
-int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const MatD* W_bar,
+int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const CMatRef<double>* W_bar,
                        double lam, VecD& mu, MatD& W);
 
 template <class T, class I>
@@ -86,12 +86,12 @@ struct Compressed;
 /// minvol_w on sparse CSR data (the first layer); H passed as Ht = Hᵀ (see sparse.hpp).
 template <class T, class I>
 AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht,
-                           const MatD* W_bar, double alpha, double lam, double delta, double rho,
+                           const CMatRef<double>* W_bar, double alpha, double lam, double delta, double rho,
                            double tol, int max_iter, int n_threads, bool adaptive_rho, bool exact);
 
 /// The subproblem (21) objective at W, up to a constant (used by the safeguard and the tests):
 /// Σ c_k w_ik − w̃_ik R_ik ln w_ik  +  λ Σ d_KL(w | w̄)  +  α Σ_i [2⟨Δw_i, A w̃_i⟩ + ½ Δw_iᵀ Φ_i Δw_i].
-double minvol_block_objective(const MinvolBlock& blk, const LogdetMajorizer& maj, const MatD* W_bar,
+double minvol_block_objective(const MinvolBlock& blk, const LogdetMajorizer& maj, const CMatRef<double>* W_bar,
                               double lam, const MatD& W);
 
 /// The fixed pieces at W̃ (exposed for tests).
