@@ -7,6 +7,7 @@ Factorization with Beta Divergences" (2023), on a C++/Eigen/OpenMP core.
 from __future__ import annotations
 
 from . import datasets, metrics, special, updates
+from ._build_info import VERSION as _VERSION
 from ._core import ISA_LEVEL as _ISA_LEVEL
 from ._engine.base import ConvergenceWarning, InterruptedFitWarning
 from ._engine.persist import load
@@ -16,7 +17,7 @@ from .minvol import MinVolDeepNMF
 from .multilayer import MultilayerNMF
 from .nmf import BetaNMF
 
-__version__ = "0.1.0"
+__version__: str = _VERSION  # pyproject.toml's, written into _build_info.py by the build
 
 __all__ = [
     "BetaNMF",

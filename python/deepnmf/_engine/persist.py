@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from .._build_info import VERSION
+
 FORMAT = 1
 
 
@@ -118,8 +120,6 @@ def model_path(path: str | Path) -> Path:
 
 
 def save(model: Any, path: str | Path) -> Path:
-    from .. import __version__
-
     spec = REGISTRY[type(model).__name__].attributes
     if not any(hasattr(model, name) for name in spec):
         raise RuntimeError(f"this {type(model).__name__} is not fitted yet; nothing to save")
@@ -141,7 +141,7 @@ def save(model: Any, path: str | Path) -> Path:
         else:
             scalars[name] = _plain(value)
             kinds[name] = "scalar"
-    meta = {"format": FORMAT, "class": type(model).__name__, "version": __version__,
+    meta = {"format": FORMAT, "class": type(model).__name__, "version": VERSION,
             "params": params, "attributes": kinds, "scalars": scalars}
     path = model_path(path)
     entries: dict[str, Any] = {"__meta__": np.array(json.dumps(meta)), **arrays}

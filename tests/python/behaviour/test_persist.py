@@ -7,21 +7,17 @@ import pickle
 import numpy as np
 import pytest
 from _support.bounded import run_bounded
+from _support.estimators import CONFIGS, IDS
 
 import deepnmf
-from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF
+from deepnmf import BetaNMF, DeepNMF
 
 X = np.random.default_rng(0).uniform(0.1, 1.0, size=(30, 25))
 
 
-@pytest.mark.parametrize("model", [
-    BetaNMF(3, max_iter=20, tol=0, random_state=0),
-    MultilayerNMF([4, 2], max_iter=10, tol=0),
-    DeepNMF([4, 2], init_iter=10, max_iter=10, tol=0, weights="auto"),
-    MinVolDeepNMF([4, 2], alpha_tilde=0.2, init_iter=10, max_iter=5),
-])
-def test_roundtrip(tmp_path, model):
-    model.fit(X)
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+def test_roundtrip(tmp_path, config):
+    model = config.make().fit(X)
     path = model.save(tmp_path / "model.npz")
     back = deepnmf.load(path)
     assert type(back) is type(model) and back.get_params() == model.get_params()

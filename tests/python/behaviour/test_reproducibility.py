@@ -3,6 +3,7 @@ not on the thread count, not on running twice."""
 
 import numpy as np
 import pytest
+from _support.estimators import CONFIGS, IDS, factors
 
 from deepnmf import _core, updates
 
@@ -66,3 +67,14 @@ def test_outputs_ignore_alignment(dtype, beta, update):
     results = [call(at_offset(start, k)).copy() for k in range(64 // np.dtype(dtype).itemsize)]
     for res in results[1:]:
         assert np.array_equal(results[0], res)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_every_estimator_is_reproducible(config, dtype):
+    """A fixed seed and thread count give the same fit twice, bit for bit, in both dtypes;
+    float32 data stays float32."""
+    X = np.random.default_rng(10).uniform(0.1, 1, (30, 22)).astype(dtype)
+    a, b = config.make(n_threads=2).fit(X), config.make(n_threads=2).fit(X)
+    for x, y in zip(factors(a), factors(b)):
+        assert x.dtype == dtype and np.array_equal(x, y)

@@ -10,20 +10,16 @@ import numpy as np
 import pytest
 
 pytest.importorskip("sklearn")
+from _support.estimators import CONFIGS  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import MaxAbsScaler  # noqa: E402
 from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
 
-from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF  # noqa: E402
+from deepnmf import BetaNMF, DeepNMF  # noqa: E402
 
-ESTIMATORS = [
-    BetaNMF(2, max_iter=2000, tol=1e-12),
-    MultilayerNMF([2, 1], max_iter=2000, tol=1e-12),
-    DeepNMF([2, 1], init_iter=300, max_iter=2000, tol=1e-12),
-    MinVolDeepNMF([2, 1], init_iter=300, max_iter=300, tol=1e-10),
-]
+ESTIMATORS = [config.converged() for config in CONFIGS]
 
 
 @pytest.mark.slow

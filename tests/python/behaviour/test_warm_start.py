@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+from _support.estimators import CONFIGS, IDS, factors
 
 import deepnmf
 from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF
@@ -106,3 +107,22 @@ def test_a_model_started_from_a_model_saves_and_loads(tmp_path):
     assert back.init == "multilayer"  # the starting model is not part of the saved one
     for a, b in zip(back.W_, second.W_):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+def test_every_estimator_warm_starts(config):
+    """warm_start=True on a fitted model continues from its factors: k iterations then k more
+    give the 2k-iteration fit (bit for bit, or to the configuration's tolerance) where the
+    model continues its objective; every model at least starts where it stopped."""
+    k = 4
+    first = config.make(max_iter=k).fit(X)
+    before = [f.copy() for f in factors(first)]
+    first.set_params(warm_start=True).fit(X)
+    if config.continues is not None:
+        long = config.make(max_iter=2 * k).fit(X)
+        for a, b in zip(factors(first), factors(long)):
+            np.testing.assert_allclose(a, b, rtol=config.continues, atol=0)
+    else:  # each layer goes on from its own factors: they moved, and layer 1's loss went on down
+        assert not all(np.array_equal(a, b) for a, b in zip(before, factors(first)))
+        fresh = config.make(max_iter=k).fit(X)
+        assert config.objective(first)[0] <= config.objective(fresh)[-1] * (1 + 1e-12)
