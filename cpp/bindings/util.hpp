@@ -93,9 +93,8 @@ Compressed<T, I> compressed(const py::array_t<I, py::array::c_style>& ptr,
 }
 
 /// A compressed structure checked once and held: the sparse kernels take it in place of the
-/// three arrays and skip the per-call check, which re-read all of X on every pass (0.25 – 0.30 ms
-/// of a 5 ms KL iteration on `classic`, memory-bound: bench/python/bench_sparse_calls.py). It keeps the arrays alive; they must not be
-/// changed while it is used — deepnmf's SparseData hands over index arrays of its own.
+/// three arrays and skip the per-call check, which re-read all of X on every pass (memory-bound;
+/// bench/python/bench_sparse_calls.py). It keeps the arrays alive; they must not be changed while it is used — deepnmf's SparseData hands over index arrays of its own.
 template <class T, class I>
 struct CheckedCompressed {
   py::array_t<I, py::array::c_style> ptr, idx;

@@ -171,20 +171,13 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import hyperspectral
+    from .demo import main as faces
+
     if args.which == "faces":
-        from .demo import main as faces
-
         faces([])
-        return 0
-    from . import MinVolDeepNMF, MultilayerNMF
-    from .datasets import load_samson
-
-    data = load_samson()
-    mv = MinVolDeepNMF([4, 2], alpha_tilde=[0.45, 0.45], max_iter=100, random_state=0).fit(data.X)
-    ml = MultilayerNMF([4, 2], max_iter=100, tol=0, random_state=0).fit(data.X)
-    F = mv.loss_history_[:, -1]
-    print(f"Samson {data.X.shape}: min-vol deep KL-NMF objective {F[0]:.4f} -> {F[-1]:.4f}; "
-          f"layer-1 KL error min-vol {mv.loss_history_[-1, 0]:.4g} vs multilayer {ml.errors_[0]:.4g}")
+    else:
+        hyperspectral()
     return 0
 
 

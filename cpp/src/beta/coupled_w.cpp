@@ -17,7 +17,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-/// The majorizer's derivative M(t) in t = w/w̃ (spec §1) plus the penalty's λ g(w̃ t), and the
+/// The majorizer's derivative M(t) in t = w/w̃ (docs/deep-beta-updates.md §1) plus the penalty's λ g(w̃ t), and the
 /// derivative of the sum in u = ln t: safeguarded Newton for β without closed form (and the
 /// fallback of the closed forms should they leave the floating-point range). The powers of t
 /// are exponentials of u, and those of w̃ and w̄ are taken once: two exponentials per
@@ -59,7 +59,7 @@ double coupled_newton(double wt, double wb, double p, double q, double lam, doub
   return wt * std::exp(u);
 }
 
-/// Closed forms of spec §2 for one entry (β ∈ {0, 1/2, 3/2, 2}); NaN when they do not apply.
+/// Closed forms of docs/deep-beta-updates.md §2 for one entry (β ∈ {0, 1/2, 3/2, 2}); NaN when they do not apply.
 double coupled_closed_form(double wt, double wb, double p, double q, double lam, const Beta& b) {
   switch (b.kind) {
     case Beta::EUC:  // t = (Q + λ w̄) / (P + λ w̃)

@@ -30,7 +30,7 @@ std::pair<double, double> pole_t(double q, double d, double gam) {
   return {t, gam * t / d};
 }
 
-/// t(μ) solving M(t) = μ for one entry (spec §3), and dt/dμ = 1/M'(t). `t_warm` is the last
+/// t(μ) solving M(t) = μ for one entry (docs/deep-beta-updates.md §3), and dt/dμ = 1/M'(t). `t_warm` is the last
 /// solution, a starting point for the 1 < β < 2 branch (no closed form there).
 std::pair<double, double> entry_t(double p, double q, double mu, const Beta& b, double t_warm) {
   const double beta = b.value;

@@ -239,7 +239,7 @@ AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const CMatRef<double>* W_bar,
   AdmmReport rep;
   VecD mu = VecD::Zero(r);
   MatD Wn;
-  if (W_bar == nullptr) {  // last layer: one exact W-step, ρ = 0 (spec "WL")
+  if (W_bar == nullptr) {  // last layer: one exact W-step, ρ = 0 (docs/minvol-deep-kl.md, "WL")
     const MinvolBlock blk = minvol_block_with<T>(pass, Wc, maj, alpha, 0.0);
     minvol_wstep(blk, MatD::Zero(m, r), mu, Wn);
     rep.iterations = 1;

@@ -259,10 +259,6 @@ class SparseData:
         return _core.minvol_w_sparse(self.csr_core, W, H, W_bar, *args)
 
 
-def is_sparse(X: Any) -> bool:
-    return sp.issparse(X)
-
-
 def check_input(X: Any, beta: float, name: str = "X") -> tuple[DenseData | SparseData, Scale]:
     """Validate the data once per fit and wrap it: (data, scale) where data holds 2^k X
     (k = 0 inside the dtype's data band, see _validation.Scale); β must lie in the range

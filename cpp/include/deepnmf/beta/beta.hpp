@@ -1,5 +1,5 @@
 // The β-divergence dβ(x|y) and the elementwise pieces of its majorizer (Févotte & Idier 2011;
-// spec deep-beta-updates.md §1), shared by the divergence, MU, multiplier and coupled kernels.
+// docs/deep-beta-updates.md §1), shared by the divergence, MU, multiplier and coupled kernels.
 #pragma once
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// The W-update of deep β-NMF for a layer ℓ < L (paper problem (13)–(18); spec
+// The W-update of deep β-NMF for a layer ℓ < L (paper problem (13)–(18); docs/
 // deep-beta-updates.md §2): minimize Dβ(Y, W H) + λ Dβ(W, W̄) over W ≥ ε, where Y = Wℓ−1,
 // W̄ = Wℓ+1 Hℓ+1 and λ = λℓ+1 / λℓ, by the exact minimizer of the majorizer of the first term
 // plus the second term kept exact. Entrywise, with t = w / w̃ and P, Q of majorizer.hpp, the

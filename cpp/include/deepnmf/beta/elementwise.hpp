@@ -1,5 +1,5 @@
 // Row-segment kernels on contiguous arrays: the sum of dβ(y|v) and the majorizer pieces
-// A = V^(β−1), B = Y ⊙ V^(β−2) (spec §1: P = A Hᵀ or Wᵀ A, Q = B Hᵀ or Wᵀ B).
+// A = V^(β−1), B = Y ⊙ V^(β−2) (docs/deep-beta-updates.md §1: P = A Hᵀ or Wᵀ A, Q = B Hᵀ or Wᵀ B).
 // β ∈ {0, 1/2, 1, 3/2, 2} use Eigen's vectorized log/sqrt; other β use exp((β−1) log v).
 #pragma once
 

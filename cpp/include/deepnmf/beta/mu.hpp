@@ -1,5 +1,5 @@
 // One multiplicative update (block majorization-minimization) of H or W for Y ≈ W H under the
-// β-divergence (Févotte & Idier 2011; spec deep-beta-updates.md §1), floored at ε (paper
+// β-divergence (Févotte & Idier 2011; docs/deep-beta-updates.md §1), floored at ε (paper
 // Section 3.2.1), in place.
 #pragma once
 
@@ -8,7 +8,7 @@
 namespace deepnmf {
 
 /// H ← max(H ⊙ (Q ⊘ P)^γ(β), ε) with P = Wᵀ(WH)^(β−1), Q = Wᵀ(Y ⊙ (WH)^(β−2)); with
-/// row_sums_one, the minimizer of the same majorizer under H e = e and H ≥ ε (spec §3; see
+/// row_sums_one, the minimizer of the same majorizer under H e = e and H ≥ ε (docs/deep-beta-updates.md §3; see
 /// multiplier.hpp). Returns Dβ(Y, W H) at the incoming H when want_loss (else 0): the loss of
 /// the current iterate comes for free from the product the update computes anyway.
 template <class T>

@@ -1,5 +1,5 @@
 // Streaming passes that compute the majorizer matrices of Dβ(Y, W H) block by block, without
-// ever forming the m×n product (spec §1):
+// ever forming the m×n product (docs/deep-beta-updates.md §1):
 //   H-type (columns of Y are separable):  P = Wᵀ V^(β−1),  Q = Wᵀ (Y ⊙ V^(β−2))
 //   W-type (rows of Y are separable):     P = V^(β−1) Hᵀ,  Q = (Y ⊙ V^(β−2)) Hᵀ
 // with V = W H evaluated one block of columns (rows) at a time, so the workspace per thread is
@@ -30,8 +30,7 @@ void sum_columns(const CMatRef<T>& A, Index k0, T* s) {
 /// Column sums of a row-major matrix, each summed over the rows in order (reproducible): up to
 /// 32 columns in registers in one sweep over the rows, so tall, narrow factors (Hᵀ of a large
 /// vocabulary) do not pay a store and reload of the sums per row, nor one sweep per 8 columns,
-/// whose sums are each a dependency chain as long as A (at r = 20 three sweeps of Hᵀ took 5 % of
-/// a sparse KL iteration, BM_SparseKlIteration).
+/// whose sums are each a dependency chain as long as A (BM_SparseKlIteration at r = 20).
 template <class T>
 Vec<T> column_sums(const CMatRef<T>& A) {
   constexpr int kSweep = 32;
@@ -129,9 +128,8 @@ double reduce_blocks(const Blocking& blocks, Index max_parts, Index rows, Index 
 
 /// Whether the W-type pass runs over column blocks (w_pass_by_cols): the mirror of
 /// h_pass_wants_rows, for wide Y, whose row blocks would pack all of H for each block.
-/// Measured on CBCL (361×2429, r = 80), calls alternated in one process (median paired
-/// ratio of 60): MU 0.99 of the row-block time on 1 thread, 0.94 on 2; β = 1.5 0.97; the
-/// coupled KL update 0.95.
+/// Chosen on CBCL (361×2429, r = 80) by calls alternated in one process (figures in
+/// bench/HISTORY.md).
 inline bool w_pass_wants_cols(Index m, Index n) { return n >= 4 * m; }
 
 /// W-type pass over column blocks of Y, the mirror of h_pass_by_rows: block b adds B_b H_bᵀ to
@@ -185,9 +183,8 @@ double w_pass(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H, con
 
 /// Whether the H-type pass runs over row blocks (h_pass_by_rows): for tall Y, whose column
 /// blocks would be rows of a few cache lines read in strided stripes, with all of W packed for
-/// each block and GEMMs of a narrow shape. Measured on CBCL transposed, calls alternated in one
-/// process (median paired ratio): layer 1 (2429×361, r = 80) 0.88–0.91 of the column-block
-/// time on 1 thread, 0.85–0.89 on 2; layer 2 (2429×80, r = 40) 1.2 → 0.8 ms.
+/// each block and GEMMs of a narrow shape. Chosen on CBCL transposed (layers 1 and 2 of the
+/// deep model) by calls alternated in one process (figures in bench/HISTORY.md).
 inline bool h_pass_wants_rows(Index m, Index n) { return m >= 4 * n; }
 
 /// H-type pass over row blocks of Y: block b adds W_bᵀ B_b to Q (and W_bᵀ A_b to P) — Y's rows

@@ -7,7 +7,7 @@
 // The kernels take H as Hᵀ (n×r, row j = column j of H, contiguous): both passes read H one
 // column at a time, at the data's column indices. An r×n row-major H would need a transposed
 // copy per pass and strided updates, which cost more than the passes' own O(nnz·r) work (perf
-// on BM_SparseKlIteration: ~40 % of an iteration); the estimators therefore keep the first
+// on BM_SparseKlIteration; figures in bench/HISTORY.md); the estimators therefore keep the first
 // layer's H in Fortran order for sparse data, whose transpose is this layout without a copy.
 #pragma once
 
@@ -88,7 +88,7 @@ LineBlocks balanced_blocks(const Compressed<T, I>& Y, Index r) {
   const double per_block = total / count;
   // Block b ends after the first line k whose work so far, (ptr[k+1] + k + 1)·r (ptr is the
   // running nonzero count; exact in double), reaches b·per_block; k only moves forward. A
-  // binary search per block instead of a walk over all lines (3.7 % of BM_SparseKlIteration).
+  // binary search per block instead of a walk over all lines (BM_SparseKlIteration).
   const auto work_below = [&](Index k, double bound) {
     return double(Index(Y.ptr[k + 1]) + k + 1) * line < bound;
   };
@@ -111,9 +111,9 @@ LineBlocks balanced_blocks(const Compressed<T, I>& Y, Index r) {
 
 /// Fetch the r entries of a factor row into cache ahead of use. The W-pass reads the rows of
 /// Hᵀ in the order of the data's column indices — no hardware prefetcher follows that, and Hᵀ
-/// of a large vocabulary (n·r entries) lives in L3: fetching ahead cut a sparse KL iteration by
-/// ~11 % (BM_SparseKlIteration). The H-pass's rows of W (m·r, 1.1 MB for `classic`) fit L2 only
-/// in part: 2 – 5 % there, once the masked-store stall (axpy_r_padded) was gone.
+/// of a large vocabulary (n·r entries) lives in L3: fetching ahead shortens a sparse KL iteration
+/// (BM_SparseKlIteration). The H-pass's rows of W (m·r, 1.1 MB for `classic`) fit L2 only in
+/// part: it gains less there.
 template <class T>
 inline void prefetch_row(const T* row, Index r) {
 #if defined(__GNUC__) || defined(__clang__)
@@ -177,7 +177,7 @@ struct LossOnly {
 
 /// One line of a pass — a row of CSR Y (W-pass) or a column of CSC Y (H-pass): f is the fixed
 /// factor row (Wᵢ or column j of H), the nonzeros pick rows of G (Hᵀ or W) by index. Adds
-/// Σ_p (x_p / v_p) G_p to q, with v_p = max(f · G_p, floor) (the KL majorizer's Q, spec §1).
+/// Σ_p (x_p / v_p) G_p to q, with v_p = max(f · G_p, floor) (the KL majorizer's Q, docs/deep-beta-updates.md §1).
 /// The rows kPrefetchAhead nonzeros ahead are fetched (idx[p] is valid for p < readable: the
 /// prefetch runs on into the next lines). Gathering 8 nonzeros' dots before
 /// their axpys measured slower than this plain order.
@@ -198,7 +198,7 @@ inline void kl_line(const T* f, const T* G, Index g_stride, const I* idx, const 
 /// The plain KL MU applied inside a pass, line by line (mu_w_sparse, mu_h_sparse): as soon as
 /// line k's q is complete, F_k ← max(F_k ⊙ q ⊙ (1/p), ε) with p the repeated row of P — line k
 /// is the only reader of F_k, so in place is safe — and no block P or Q is formed (filling and
-/// streaming them cost ~8 % of a sparse iteration). Same arithmetic as apply_mu on the blocks
+/// streaming them was a measurable part of a sparse iteration, BM_SparseKlIteration). Same arithmetic as apply_mu on the blocks
 /// up to the one division per column.
 template <class T>
 struct KlMuInPlace {

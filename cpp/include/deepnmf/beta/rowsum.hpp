@@ -1,4 +1,4 @@
-// The H-update with every row summing to one (spec §3; the paper's Section 3.2.1 with the
+// The H-update with every row summing to one (docs/deep-beta-updates.md §3; the paper's Section 3.2.1 with the
 // Lagrange multiplier of Leplat, Gillis, Idier 2021). Entry (k, j) of the majorizer has
 // derivative M_kj(t) (t = h_kj / h̃_kj); the constrained minimizer over {h ≥ ε, Σ_j h_kj = 1}
 // is h_kj = max(h̃_kj t_kj(μ_k), ε) with M_kj(t_kj(μ)) = μ, and μ_k chosen so the row sums to

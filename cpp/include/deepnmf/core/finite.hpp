@@ -21,8 +21,8 @@ namespace deepnmf {
 
 /// The largest magnitude in a matrix (a row-major view), NaN when an entry is NaN: one sweep
 /// in vector registers (GCC/Clang vector extensions, as floored_sums.hpp) — a scalar running
-/// maximum is a dependency chain of 5 instructions per entry, 5 % of a dense MU update on
-/// CBCL for the check of W alone.
+/// maximum is a dependency chain of 5 instructions per entry, a visible part of a dense MU
+/// update on CBCL for the check of W alone.
 template <class A>
 double largest_entry(const A& a) {
   using T = std::remove_cv_t<typename A::Scalar>;

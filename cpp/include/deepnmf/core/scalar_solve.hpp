@@ -1,6 +1,6 @@
 // Root of an increasing scalar function by Newton's method safeguarded with bisection
 // (Numerical Recipes' rtsafe, with bracket search). Used for the row multipliers of the
-// constrained H-update (spec §3), the entries of the W-updates without closed form (spec §2),
+// constrained H-update (docs/deep-beta-updates.md §3), the entries of the W-updates without closed form (docs/deep-beta-updates.md §2),
 // and their tests. Domain edges may be open and infinite.
 #pragma once
 

@@ -46,7 +46,7 @@ constexpr Index padded_length(Index r) {
 /// r: the tail is loaded and stored whole (x masked, so the padding stays zero). The sparse
 /// passes run one axpy per nonzero into the same q, and a masked store is not forwarded to the
 /// next masked load of the same address (Zen 4: the load waits for the store to retire) —
-/// 30 % of the H-pass's samples sat on that load (perf, BM_SparseKlIteration/20/1).
+/// the H-pass's samples sat on that load (perf, BM_SparseKlIteration/20/1).
 template <class T>
 inline void axpy_r_padded(T alpha, const T* x, T* y, Index r) {
   axpy_r(alpha, x, y, r);

@@ -1,5 +1,5 @@
 // Minimum-volume deep KL-NMF (paper model (7), Algorithm 2), in the consistent form of
-// spec minvol-deep-kl.md. For a layer W (m×r) with data Y ≈ W H, columns of W summing to one:
+// docs/minvol-deep-kl.md. For a layer W (m×r) with data Y ≈ W H, columns of W summing to one:
 //   logdet majorizer at W̃ (Leplat, Gillis, Ang 2020, Lemma 3; paper (20)):
 //     A = (W̃ᵀW̃ + δI)⁻¹, A± = max(±A, 0);
 //   W-step of the ADMM (24), entrywise root of a w² + b w − w̃ R = 0:
