@@ -5,6 +5,7 @@ set(DEEPNMF_KERNEL_SOURCES
   cpp/src/core/linalg.cpp
   cpp/src/beta/divergence.cpp
   cpp/src/beta/mu.cpp
+  cpp/src/beta/majorizer.cpp
   cpp/src/beta/rowsum.cpp
   cpp/src/beta/coupled_w.cpp
   cpp/src/special/wright_omega.cpp

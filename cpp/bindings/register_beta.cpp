@@ -1,6 +1,7 @@
 // The β family on dense data: the divergence, the MU passes and the coupled W-update of deep β-NMF.
 #include "deepnmf/beta/coupled_w.hpp"
 #include "deepnmf/beta/divergence.hpp"
+#include "deepnmf/beta/majorizer.hpp"
 #include "deepnmf/beta/mu.hpp"
 #include "util.hpp"
 
@@ -63,6 +64,30 @@ void register_coupled_t(py::module_& m) {
       "In-place coupled W-update of deep beta-NMF; returns D_beta(Y, W_old H) when want_loss.");
 }
 
+template <class T>
+void register_majorizer_t(py::module_& m) {
+  m.def(
+      "majorizer_w",
+      [](CMatRef<T> Y, CMatRef<T> W, CMatRef<T> H, double beta, MatRef<T> P, MatRef<T> Q,
+         int n_threads, bool want_loss) {
+        py::gil_scoped_release nogil;
+        return majorizer_w<T>(Y, W, H, beta, P, Q, n_threads, want_loss);
+      },
+      "Y"_a.noconvert(), "W"_a.noconvert(), "H"_a.noconvert(), "beta"_a, "P"_a.noconvert(),
+      "Q"_a.noconvert(), "n_threads"_a = 1, "want_loss"_a = false,
+      "P, Q (m x r) of the W-majorizer into P and Q; returns D_beta(Y, W H) when want_loss.");
+  m.def(
+      "majorizer_h",
+      [](CMatRef<T> Y, CMatRef<T> W, CMatRef<T> H, double beta, MatRef<T> P, MatRef<T> Q,
+         int n_threads, bool want_loss) {
+        py::gil_scoped_release nogil;
+        return majorizer_h<T>(Y, W, H, beta, P, Q, n_threads, want_loss);
+      },
+      "Y"_a.noconvert(), "W"_a.noconvert(), "H"_a.noconvert(), "beta"_a, "P"_a.noconvert(),
+      "Q"_a.noconvert(), "n_threads"_a = 1, "want_loss"_a = false,
+      "P, Q (r x n) of the H-majorizer into P and Q; returns D_beta(Y, W H) when want_loss.");
+}
+
 }  // namespace
 
 void register_beta(py::module_& m) {
@@ -72,6 +97,8 @@ void register_beta(py::module_& m) {
   register_mu_t<double>(m);
   register_coupled_t<float>(m);
   register_coupled_t<double>(m);
+  register_majorizer_t<float>(m);
+  register_majorizer_t<double>(m);
 }
 
 }  // namespace deepnmf

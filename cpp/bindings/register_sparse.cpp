@@ -1,4 +1,5 @@
 // Sparse data (scipy.sparse CSR/CSC, int32 or int64 indices): structures checked once, and the β = 1 passes on them.
+#include "deepnmf/beta/majorizer.hpp"
 #include "util.hpp"
 
 namespace deepnmf {
@@ -29,6 +30,38 @@ void register_sparse_ti(py::module_& m) {
       "spanning the data, indices in range, values nonnegative) and held for the sparse kernels; "
       "the arrays must not change while it is in use.");
 
+  m.def(
+      "majorizer_w_sparse",
+      [](const C& Y, CMatRef<T> W, FactorArray<T> H, MatRef<T> P, MatRef<T> Q, int n_threads,
+         bool want_loss) {
+        FactorTranspose<T> Ht(H, false, "majorizer_w");
+        py::gil_scoped_release nogil;
+        Ht.load(n_threads);
+        return majorizer_w_sparse<T, I>(Y.view, W, Ht.ref(), P, Q, n_threads, want_loss);
+      },
+      "Y"_a, "W"_a.noconvert(), "H"_a.noconvert(), "P"_a.noconvert(), "Q"_a.noconvert(),
+      "n_threads"_a = 1, "want_loss"_a = false,
+      "P, Q (m x r) of the KL W-majorizer on checked CSR data into P and Q.");
+  m.def(
+      "majorizer_h_sparse",
+      [](const C& Y, CMatRef<T> W, FactorArray<T> H, FactorArray<T> P, FactorArray<T> Q,
+         int n_threads, bool want_loss) {
+        FactorTranspose<T> Ht(H, false, "majorizer_h"), Pt(P, true, "majorizer_h"),
+            Qt(Q, true, "majorizer_h");
+        py::gil_scoped_release nogil;
+        Ht.load(n_threads);
+        Pt.load(n_threads);  // no copy when P and Q are in Fortran order (r x n), as H is
+        Qt.load(n_threads);
+        const double loss =
+            majorizer_h_sparse<T, I>(Y.view, W, Ht.ref(), Pt.ref(), Qt.ref(), n_threads, want_loss);
+        Pt.store(n_threads);
+        Qt.store(n_threads);
+        return loss;
+      },
+      "Y"_a, "W"_a.noconvert(), "H"_a.noconvert(), "P"_a.noconvert(), "Q"_a.noconvert(),
+      "n_threads"_a = 1, "want_loss"_a = false,
+      "P, Q (r x n) of the KL H-majorizer on checked CSC data into P and Q (Fortran order: "
+      "written in place).");
   m.def("mu_h_sparse", [](const C& Y, CMatRef<T> W, FactorArray<T> H, double beta,
                           bool row_sums_one, int n_threads, bool want_loss) {
         return K::mu_h(Y.view, W, H, beta, row_sums_one, n_threads, want_loss);

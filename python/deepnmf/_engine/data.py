@@ -5,7 +5,7 @@ so every update costs O(nnz·r) and no m×n array is ever formed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,6 +48,47 @@ def rounding_level(values: np.ndarray, beta: float, r: int) -> float:
         total += float(np.sum(x if beta == 1.0 else x**beta))
     eps = float(np.finfo(values.dtype).eps)
     return 8.0 * r * eps * eps * total
+
+
+class LayerData(Protocol):
+    """The data of one layer (X, or W_{ℓ−1}), whatever holds it: every solver family reads
+    its layer through these methods only, each one ``_core`` call or a few. Shapes and dtypes
+    are fixed at construction. The fused updates are the hot paths; the primitives below them
+    (the β majorizer's P and Q, the cross products and the squared norm of the Frobenius
+    family) let masks, labels and blocked data compose — a sum of majorizers, a reduction of
+    cross products over blocks — without a fused kernel per combination."""
+
+    sparse: bool
+    shape: tuple[int, int]
+    dtype: np.dtype
+
+    @property
+    def matrix(self) -> Any: ...
+    def mean(self) -> float: ...
+    def rounding_level(self, beta: float, r: int) -> float: ...
+    def factor_layout(self, H: np.ndarray, copy: bool = False) -> np.ndarray: ...
+    def w_layout(self, W: np.ndarray, copy: bool = False) -> np.ndarray: ...
+    # the β family: fused in-place updates (returning the incoming iterate's loss on request)
+    def divergence(self, W: np.ndarray, H: np.ndarray, beta: float, nt: int) -> float: ...
+    def mu_w(self, W: np.ndarray, H: np.ndarray, beta: float, nt: int,
+             want_loss: bool = False) -> float: ...
+    def mu_h(self, W: np.ndarray, H: np.ndarray, beta: float, row_sums_one: bool, nt: int,
+             want_loss: bool = False) -> float: ...
+    def coupled_w(self, W: np.ndarray, H: np.ndarray, W_bar: np.ndarray, lam: float,
+                  beta: float, nt: int, want_loss: bool = False) -> float: ...
+    def minvol_w(self, W: np.ndarray, H: np.ndarray, W_bar: np.ndarray | None, alpha: float,
+                 lam: float, *, delta: float, rho: float, tol: float, max_iter: int,
+                 n_threads: int, adaptive_rho: bool, exact: bool) -> dict: ...
+    # primitives: (P, Q, loss) of the majorizer of Dβ(Y, W H) in W (m×r) or in H (r×n),
+    # the update then being W ← W ⊙ (Q ⊘ P)^γ; the cross products Y Hᵀ (m×r), Wᵀ Y (r×n)
+    # and ‖Y‖²_F, from which ‖Y − W H‖² = ‖Y‖² − 2⟨W, Y Hᵀ⟩ + ⟨WᵀW, H Hᵀ⟩ never forms W H
+    def majorizer_w(self, W: np.ndarray, H: np.ndarray, beta: float, nt: int,
+                    want_loss: bool = False) -> tuple[np.ndarray, np.ndarray, float]: ...
+    def majorizer_h(self, W: np.ndarray, H: np.ndarray, beta: float, nt: int,
+                    want_loss: bool = False) -> tuple[np.ndarray, np.ndarray, float]: ...
+    def cross_w(self, H: np.ndarray, nt: int) -> np.ndarray: ...
+    def cross_h(self, W: np.ndarray, nt: int) -> np.ndarray: ...
+    def sq_norm(self) -> float: ...
 
 
 class DenseData:
@@ -96,8 +137,33 @@ class DenseData:
     def divergence(self, W, H, beta, nt) -> float:
         return _core.beta_divergence_wh(self.X, W, H, beta, nt)
 
-    def minvol_w(self, W, H, W_bar, *args) -> dict:
-        return _core.minvol_w(self.X, W, H, W_bar, *args)
+    def minvol_w(self, W, H, W_bar, alpha, lam, *, delta, rho, tol, max_iter, n_threads,
+                 adaptive_rho, exact) -> dict:
+        return _core.minvol_w(self.X, W, H, W_bar, alpha, lam, delta, rho, tol, max_iter,
+                              n_threads, adaptive_rho, exact)
+
+    def majorizer_w(self, W, H, beta, nt, want_loss=False) -> tuple[np.ndarray, np.ndarray, float]:
+        P, Q = (np.empty(W.shape, dtype=self.dtype) for _ in range(2))
+        loss = _core.majorizer_w(self.X, W, H, beta, P, Q, nt, want_loss)
+        return P, Q, loss
+
+    def majorizer_h(self, W, H, beta, nt, want_loss=False) -> tuple[np.ndarray, np.ndarray, float]:
+        P, Q = (np.empty(H.shape, dtype=self.dtype) for _ in range(2))
+        loss = _core.majorizer_h(self.X, W, H, beta, P, Q, nt, want_loss)
+        return P, Q, loss
+
+    def cross_w(self, H, nt) -> np.ndarray:
+        out = np.empty((self.shape[0], H.shape[0]), dtype=self.dtype)
+        _core.product(self.X, np.ascontiguousarray(H.T), out, nt)
+        return out
+
+    def cross_h(self, W, nt) -> np.ndarray:
+        out = np.empty((W.shape[1], self.shape[1]), dtype=self.dtype)
+        _core.product(np.ascontiguousarray(W.T), self.X, out, nt)
+        return out
+
+    def sq_norm(self) -> float:
+        return float(np.einsum("ij,ij->", self.X, self.X, dtype=np.float64))
 
 
 def _index_array(a: Any, what: str, name: str) -> np.ndarray:
@@ -255,11 +321,43 @@ class SparseData:
     def divergence(self, W, H, beta, nt) -> float:
         return _core.beta_divergence_wh_sparse(self.csr_core, W, H, beta, nt)
 
-    def minvol_w(self, W, H, W_bar, *args) -> dict:
-        return _core.minvol_w_sparse(self.csr_core, W, H, W_bar, *args)
+    def minvol_w(self, W, H, W_bar, alpha, lam, *, delta, rho, tol, max_iter, n_threads,
+                 adaptive_rho, exact) -> dict:
+        return _core.minvol_w_sparse(self.csr_core, W, H, W_bar, alpha, lam, delta, rho, tol,
+                                     max_iter, n_threads, adaptive_rho, exact)
+
+    def majorizer_w(self, W, H, beta, nt, want_loss=False) -> tuple[np.ndarray, np.ndarray, float]:
+        check_beta_is_kl(beta, "majorizer_w")
+        P, Q = (np.empty(W.shape, dtype=self.dtype) for _ in range(2))
+        loss = _core.majorizer_w_sparse(self.csr_core, W, H, P, Q, nt, want_loss)
+        return P, Q, loss
+
+    def majorizer_h(self, W, H, beta, nt, want_loss=False) -> tuple[np.ndarray, np.ndarray, float]:
+        check_beta_is_kl(beta, "majorizer_h")
+        # Fortran order, as H next to sparse data: the kernel writes them in place
+        P, Q = (np.empty(H.shape, dtype=self.dtype, order="F") for _ in range(2))
+        loss = _core.majorizer_h_sparse(self.csc_core, W, H, P, Q, nt, want_loss)
+        return P, Q, loss
+
+    def cross_w(self, H, nt) -> np.ndarray:
+        return np.asarray(self.csr @ H.T)  # SciPy's sparse × dense: O(nnz·r)
+
+    def cross_h(self, W, nt) -> np.ndarray:
+        return np.asarray(self.csc.T @ W).T  # (Yᵀ W)ᵀ, r×n in Fortran order like H
+
+    def sq_norm(self) -> float:
+        d = self.csr.data
+        return float(np.dot(d, d)) if d.dtype == np.float64 else float(
+            np.einsum("i,i->", d, d, dtype=np.float64))
 
 
-def check_input(X: Any, beta: float, name: str = "X") -> tuple[DenseData | SparseData, Scale]:
+def check_beta_is_kl(beta: float, who: str) -> None:
+    if beta != 1.0:
+        raise ValueError(f"{who}: sparse data is supported for beta = 1 (Kullback-Leibler), "
+                         f"got beta={beta:g}")
+
+
+def check_input(X: Any, beta: float, name: str = "X") -> tuple[LayerData, Scale]:
     """Validate the data once per fit and wrap it: (data, scale) where data holds 2^k X
     (k = 0 inside the dtype's data band, see _validation.Scale); β must lie in the range
     supported for the data's dtype."""

@@ -73,9 +73,10 @@ class MinVolSweep:
             W_bar = np.asarray(product(W[l + 1], H[l + 1], nt), dtype=np.float64) \
                 if l < L - 1 else None
             rep = Y.minvol_w(W[l], H[l], W_bar, float(alpha[l] / lam[l]),
-                             float(lam[l + 1] / lam[l]) if l < L - 1 else 1.0, self.delta,
-                             self.rho, self.admm_tol, self.admm_max_iter, nt,
-                             bool(self.adaptive_rho), self.exact)
+                             float(lam[l + 1] / lam[l]) if l < L - 1 else 1.0,
+                             delta=self.delta, rho=self.rho, tol=self.admm_tol,
+                             max_iter=self.admm_max_iter, n_threads=nt,
+                             adaptive_rho=bool(self.adaptive_rho), exact=self.exact)
             if l < L - 1:
                 its.append(rep["iterations"])
             self.admm_rejected += not rep["accepted"]
