@@ -36,7 +36,7 @@ def entry_t_ref(p, q, mu, beta):
 def rowsum_row_ref(h_tilde, p, q, beta, eps):
     """The sum-to-one row update by plain bisection on μ: h = max(h̃ t(μ), ε), Σ h = 1.
     For β < 1, rows with Q > 0 everywhere only: an entry with Q = 0 also bounds μ by its P
-    (test_rowsum checks those rows against a direct minimization instead)."""
+    (kernels/test_beta_rowsum.py checks those rows against a direct minimization instead)."""
     def total(mu):
         return sum(max(h * entry_t_ref(pj, qj, mu, beta), eps) for h, pj, qj in zip(h_tilde, p, q)) - 1
 
