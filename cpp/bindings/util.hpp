@@ -102,7 +102,7 @@ struct CheckedCompressed {
   Compressed<T, I> view;
 };
 
-/// Hᵀ (n×r, rows contiguous: what the sparse kernels read, see sparse.hpp) of a factor H (r×n)
+/// Hᵀ (n×r, rows contiguous: what the sparse kernels read, see passes_sparse.hpp) of a factor H (r×n)
 /// handed over in either layout: a view of a Fortran-ordered H, the layout the estimators keep
 /// for sparse data, or a transposed copy of a C-ordered one that store() writes back. Built
 /// with the GIL held; load() and store() copy and may run without it.

@@ -1,6 +1,6 @@
 # Type stub of deepnmf._core: the compiled kernels (one build per ISA level, chosen at import),
 # one section per family in the order of cpp/bindings/module.cpp. This is the kernel list:
-# tests/python/kernels/test_stub.py compares it with the loaded module in both directions.
+# tests/python/kernels/test_core_stub.py compares it with the loaded module in both directions.
 # Every array argument must already have the exact dtype (float32 or float64, all alike) and
 # C order: the kernels never copy (a mismatch is a TypeError).
 from typing import Any

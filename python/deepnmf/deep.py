@@ -13,7 +13,7 @@ import numpy as np
 
 from ._engine.base import EstimatorMixin
 from ._engine.data import check_input
-from ._engine.driver import run
+from ._engine.driver import deferred_interrupt, run
 from ._engine.history import LossHistory
 from ._engine.layered import (
     Codes,
@@ -21,6 +21,8 @@ from ._engine.layered import (
     check_history,
     check_layer_ranks,
     check_layer_weights,
+    kernel_layouts,
+    new_rows,
 )
 from ._engine.layers import (
     auto_weights,
@@ -39,7 +41,7 @@ from ._engine.validation import (
     check_tol,
     resolve_n_threads,
 )
-from ._solvers.beta import DeepSweep, coupled_codes, multilayer_fit
+from ._solvers.beta import DeepSweep, coupled_codes, layer_data, layer_losses, multilayer_fit
 
 
 def _check_saved(values: dict) -> None:
@@ -203,47 +205,48 @@ class DeepNMF(LayeredMixin, EstimatorMixin):
         nt = resolve_n_threads(self.n_threads)
         verbose, progress, callback = check_common(self)
         rng = check_random_state(self.random_state)
-        # dense or scipy.sparse (β = 1). Data outside its dtype's band is fit as 2^k X
-        # (exact; one copy): every Wℓ carries the scale (rows of Hℓ sum to one) and every Dℓ
-        # scales by 2^(kβ); mapped back at the end
-        data, scale = check_input(X, beta)
-        ranks = check_ranks(self.ranks, data.shape)
-        source = start_model(self)  # read before W_ is replaced (warm_start)
+        init_iter = check_positive_int(self.init_iter, "init_iter")
+        if isinstance(self.init, str) and self.init != "multilayer":
+            raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
+        with deferred_interrupt() as sigint:  # a Ctrl-C here: the fit starts interrupted
+            # dense or scipy.sparse (β = 1). Data outside its dtype's band is fit as 2^k X
+            # (exact; one copy): every Wℓ carries the scale (rows of Hℓ sum to one) and every
+            # Dℓ scales by 2^(kβ); mapped back at the end
+            data, scale = check_input(X, beta)
+            ranks = check_ranks(self.ranks, data.shape)
+            source = start_model(self)  # read before W_ is replaced (warm_start)
         init_fit = None
-        if source is not None:
-            W, H = explicit_factors(model_factors(source), ranks, data.shape, data.dtype, scale)
-        elif isinstance(self.init, str):
-            if self.init != "multilayer":
-                raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
-            init_iter = check_positive_int(self.init_iter, "init_iter")
-            # data is validated and scaled already: so are the layers' factors
+        if source is None and isinstance(self.init, str):
+            # data is validated and scaled already: so are the layers' factors (their own
+            # driver runs: Ctrl-C stops them)
             init_fit = multilayer_fit(data, ranks, beta=beta, init=self.layer_init, start=None,
-                                      rng=rng,
-                                      max_iter=init_iter, tol=0, n_threads=nt,
-                                      progress=progress)
-            # its deeper layers may have been fit at a scale of their own: floored again here
-            eps = np.finfo(data.dtype).eps
-            W = [np.maximum(w, eps) for w in init_fit.W]
-            H = [h.copy() for h in init_fit.H]
-        else:
-            W, H = explicit_factors(self.init, ranks, data.shape, data.dtype, scale)
-        H[0] = data.factor_layout(H[0])  # Fortran order for sparse data, C order at the end
-        W[0] = data.w_layout(W[0])  # 64-byte aligned (no copy if it is)
-        L = len(ranks)
-        sweep = DeepSweep(data, W, H, np.ones(L), beta, nt,
-                          LossHistory(lambda row: 0.0, every, verbose))
-        losses0 = sweep.losses()
-        lam, fresh = deep_weights(self.weights, losses0,
-                                  lambda l: sweep.layer(l).rounding_level(beta, ranks[l]), source)
-        sweep.lam = lam
-        sweep.history = LossHistory(lambda row: float(lam @ row), every, verbose, losses0)
+                                      rng=rng, max_iter=init_iter, tol=0, n_threads=nt,
+                                      progress=progress, interrupted=sigint.fired)
+        with deferred_interrupt() as sigint2:
+            if init_fit is not None:
+                # its deeper layers may have been fit at a scale of their own: floored again
+                eps = np.finfo(data.dtype).eps
+                W = [np.maximum(w, eps) for w in init_fit.W]
+                H = [h.copy() for h in init_fit.H]
+            else:
+                W, H = explicit_factors(model_factors(source) if source is not None else self.init,
+                                        ranks, data.shape, data.dtype, scale)
+            H[0] = data.factor_layout(H[0])  # Fortran order for sparse data, C order at the end
+            W[0] = data.w_layout(W[0])  # 64-byte aligned (no copy if it is)
+            losses0 = layer_losses(data, W, H, beta, nt)
+            lam, fresh = deep_weights(
+                self.weights, losses0,
+                lambda l: layer_data(data, W, l).rounding_level(beta, ranks[l]), source)
+            history = LossHistory(lambda row: float(lam @ row), every, verbose, losses0)
+        interrupted = sigint.fired or sigint2.fired or (
+            init_fit is not None and bool(init_fit.interrupted_in))
 
         def publish(n: int) -> None:
             """W_, H_, weights_ and the record after n iterations, in the caller's units:
             Wℓ by 2^-k, Dℓ by 2^(-kβ) (the fit runs on 2^k X)."""
-            arr = sweep.history.table()
+            arr = history.table()
             self.loss_history_ = np.column_stack([arr, arr @ lam])
-            self.loss_iterations_ = sweep.history.iterations()
+            self.loss_iterations_ = history.iterations()
             self.n_iter_ = n
             if scale.unit:
                 return
@@ -256,25 +259,22 @@ class DeepNMF(LayeredMixin, EstimatorMixin):
                 F = scale.loss_to_caller(F, beta)
             self.loss_history_ = np.column_stack([D, F])
 
-        sweep.on_publish = publish
+        sweep = DeepSweep(data, W, H, lam, beta, nt, history, publish)
         self.W_, self.H_, self.weights_ = W, H, lam
-        self.init_model_ = None
         self.ranks_, self.beta_, self.n_features_in_ = ranks, beta, data.shape[1]
+        self.init_model_ = None if init_fit is None else restore(
+            "MultilayerNMF",
+            {"ranks": ranks, "beta": beta, "init": self.layer_init, "max_iter": init_iter,
+             "tol": 0, "random_state": self.random_state, "n_threads": self.n_threads,
+             "progress": self.progress},
+            init_fit.attributes(scale, beta, ranks, data.shape[1]))
         result = run(sweep, name="DeepNMF", max_iter=max_iter, tol=tol, callback=callback,
-                     model=self, progress=progress, verbose=verbose,
-                     start_interrupted=init_fit is not None and bool(init_fit.interrupted_in),
-                     interrupted_message="DeepNMF interrupted (Ctrl-C) during its multilayer "
-                     "initialization; the model holds the initial factors (n_iter_ = 0)")
-        H[0] = np.ascontiguousarray(H[0])
-        publish(result.n_iter)
-        if init_fit is not None:
-            self.init_model_ = restore(
-                "MultilayerNMF",
-                {"ranks": ranks, "beta": beta, "init": self.layer_init,
-                 "max_iter": check_positive_int(self.init_iter, "init_iter"), "tol": 0,
-                 "random_state": self.random_state, "n_threads": self.n_threads,
-                 "progress": self.progress},
-                init_fit.attributes(scale, beta, ranks, data.shape[1]))
+                     model=self, progress=progress, verbose=verbose, start_interrupted=interrupted,
+                     interrupted_message="DeepNMF interrupted (Ctrl-C) during its set-up or "
+                     "multilayer initialization; the model holds the initial factors (n_iter_ = 0)")
+        with deferred_interrupt():  # the fitted attributes are set whatever comes now
+            H[0] = np.ascontiguousarray(H[0])
+            publish(result.n_iter)
         return self
 
     def transform_layers(self, X: Any) -> list[np.ndarray]:
@@ -300,8 +300,8 @@ class DeepNMF(LayeredMixin, EstimatorMixin):
     def _codes(self, X: Any) -> Codes:
         """Every Wℓ carries the new rows' scale: all the terms scale by the same 2^(kβ) and
         the updates see only the ratios of the λℓ."""
-        data, scale = self._new_rows(X)
-        Hs = self._hs_for(data)
+        data, scale = new_rows(self, X)
+        Hs = kernel_layouts(self.H_, data)
         W = coupled_codes(data, Hs, self.weights_, self.beta_, resolve_n_threads(self.n_threads),
                           check_positive_int(self.max_iter, "max_iter"), self.tol,
                           type(self).__name__)

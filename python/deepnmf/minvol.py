@@ -3,7 +3,6 @@ in docs/minvol-deep-kl.md)."""
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,9 +10,15 @@ import numpy as np
 
 from ._engine.base import EstimatorMixin
 from ._engine.data import check_input
-from ._engine.driver import run
-from ._engine.history import LossHistory
-from ._engine.layered import Codes, LayeredMixin, check_layer_ranks, check_layer_weights
+from ._engine.driver import deferred_interrupt, run
+from ._engine.layered import (
+    Codes,
+    LayeredMixin,
+    check_layer_ranks,
+    check_layer_weights,
+    kernel_layouts,
+    new_rows,
+)
 from ._engine.layers import (
     auto_weights,
     check_ranks,
@@ -25,15 +30,18 @@ from ._engine.layers import (
 from ._engine.persist import register
 from ._engine.validation import (
     Scale,
+    check_choice,
     check_common,
+    check_flag,
     check_positive_int,
+    check_positive_real,
     check_random_state,
     check_tol,
     per_layer,
     resolve_n_threads,
 )
-from ._solvers.beta import coupled_codes, multilayer_fit
-from ._solvers.minvol import MinVolSweep, normalize_columns
+from ._solvers.beta import coupled_codes, layer_data, multilayer_fit
+from ._solvers.minvol import MinVolSweep, minvol_history, minvol_terms, normalize_columns
 
 
 def _check_saved(values: dict) -> None:
@@ -45,6 +53,33 @@ def _check_saved(values: dict) -> None:
                        ("admm_iterations_", L - 1)):
         if name in values and values[name].shape[1] != cols:
             raise ValueError(f"{name} has {values[name].shape[1]} columns, expected {cols}")
+
+
+def minvol_weights(weights: Any, D0: np.ndarray, scale: Scale, source: Any,
+                   rounding: Callable[[int], float]) -> np.ndarray:
+    """λℓ of min-vol NMF in the fit's units: continued from a fitted MinVolDeepNMF `source`
+    ('auto'), 'auto' (1 / Dℓ at the start), or given. D1 of the scaled data is 2^k D1, so a
+    λ1 from the caller's units is scaled by 2^-k: the same problem. The ratios λℓ+1/λℓ the
+    coupled W-steps take must stay finite in the fit's units."""
+    L = len(D0)
+    if source is not None and isinstance(weights, str) and weights == "auto":
+        lam = explicit_weights(np.array(source.weights_, dtype=np.float64), L)
+        lam[0] = scale.to_caller(lam[0])
+    elif isinstance(weights, str):
+        if weights != "auto":
+            raise ValueError(f"weights={weights!r}: use 'auto' or {L} positive numbers")
+        lam = auto_weights(D0, rounding)
+    else:
+        lam = explicit_weights(weights, L)
+        lam[0] = scale.to_caller(lam[0])
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        ratios = lam[1:] / lam[:-1]
+    if not (np.all(np.isfinite(lam)) and np.all(lam > 0) and np.all(np.isfinite(ratios))
+            and np.all(ratios > 0)):
+        given = list(source.weights_ if source is not None else weights)
+        raise ValueError(f"weights {given!r} with X's scale (2^{-scale.k}) put λ2/λ1 of the fit "
+                         "beyond float64: give weights closer to each other, or scale X")
+    return lam
 
 
 @register(attributes={"W_": "factors", "H_": "factors", "weights_": "floats",
@@ -196,87 +231,64 @@ class MinVolDeepNMF(LayeredMixin, EstimatorMixin):
         -------
         self : MinVolDeepNMF
         """
-        # dense or scipy.sparse; data outside its dtype's band is fit as 2^k X (exact): with
-        # the columns of every Wℓ summing to one, H1 alone carries the scale (and D1 ∝ scale),
-        # undone below
-        data, scale = check_input(X, 1.0)
-        ranks = check_ranks(self.ranks, data.shape)
-        L = len(ranks)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         admm_max_iter = check_positive_int(self.admm_max_iter, "admm_max_iter")
+        init_iter = check_positive_int(self.init_iter, "init_iter")
         tol = check_tol(self.tol)
         admm_tol = check_tol(self.admm_tol)
-        for name in ("delta", "rho"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (
-                    np.isfinite(float(v)) and float(v) > 0):
-                raise ValueError(f"{name} must be a positive finite number, got {v!r}")
-        delta, rho = float(self.delta), float(self.rho)
-        if self.w_solver not in ("exact", "admm"):
-            raise ValueError(f"w_solver={self.w_solver!r}: use 'exact' or 'admm'")
+        delta = check_positive_real(self.delta, "delta")
+        rho = check_positive_real(self.rho, "rho")
+        exact = check_choice(self.w_solver, "w_solver", ("exact", "admm")) == "exact"
+        adaptive_rho = check_flag(self.adaptive_rho, "adaptive_rho")
+        if isinstance(self.init, str) and self.init != "multilayer":
+            raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
         nt = resolve_n_threads(self.n_threads)
         verbose, progress, callback = check_common(self)
         rng = check_random_state(self.random_state)
-        source = start_model(self)  # before W_ is replaced (warm_start)
-        init_interrupted = False
-        if source is not None:
-            W, H = explicit_factors(model_factors(source), ranks, data.shape, data.dtype, scale)
-        elif isinstance(self.init, str):
-            if self.init != "multilayer":
-                raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
+        with deferred_interrupt() as sigint:  # a Ctrl-C here: the fit starts interrupted
+            # dense or scipy.sparse; data outside its dtype's band is fit as 2^k X (exact):
+            # with the columns of every Wℓ summing to one, H1 alone carries the scale (and
+            # D1 ∝ scale), undone below
+            data, scale = check_input(X, 1.0)
+            ranks = check_ranks(self.ranks, data.shape)
+            source = start_model(self)  # before W_ is replaced (warm_start)
+        L = len(ranks)
+        init_fit = None
+        if source is None and isinstance(self.init, str):
             init_fit = multilayer_fit(data, ranks, beta=1.0, init=self.layer_init, start=None,
-                                      rng=rng,
-                                      max_iter=check_positive_int(self.init_iter, "init_iter"),
-                                      tol=0, n_threads=nt, progress=progress)
-            init_interrupted = bool(init_fit.interrupted_in)
-            W, H = [w.copy() for w in init_fit.W], [h.copy() for h in init_fit.H]
-        else:
-            W, H = explicit_factors(self.init, ranks, data.shape, data.dtype, scale)
-        normalize_columns(W, H)
-        self.init_factors_ = ([w.copy() for w in W], [h.copy() for h in H])
-        H[0] = data.factor_layout(H[0])  # Fortran order for sparse data, C order at the end
-        W[0] = data.w_layout(W[0])  # 64-byte aligned (no copy if it is)
-        continued = isinstance(source, MinVolDeepNMF)
-        sweep = MinVolSweep(data, W, H, np.ones(L), np.zeros(L), delta=delta, rho=rho,
-                            admm_tol=admm_tol, admm_max_iter=admm_max_iter,
-                            adaptive_rho=bool(self.adaptive_rho),
-                            exact=self.w_solver == "exact", n_threads=nt)
-        D0, V0 = sweep.data_terms(), sweep.volumes()
-        if continued and isinstance(self.weights, str) and self.weights == "auto":
-            # continue the same objective
-            lam = explicit_weights(np.array(source.weights_, dtype=np.float64), L)
-            lam[0] = scale.to_caller(lam[0])  # D1 of the scaled data is 2^k D1: same problem
-        elif isinstance(self.weights, str):
-            if self.weights != "auto":
-                raise ValueError(f"weights={self.weights!r}: use 'auto' or {L} positive numbers")
-            lam = auto_weights(D0, lambda l: sweep.layer(l).rounding_level(1.0, ranks[l]))
-        else:
-            lam = explicit_weights(self.weights, L)
-            lam[0] = scale.to_caller(lam[0])  # D1 of the scaled data is 2^k D1: same problem
-        with np.errstate(over="ignore", under="ignore", divide="ignore"):
-            ratios = lam[1:] / lam[:-1]  # what the coupled W-steps take, in the fit's units
-        if not (np.all(np.isfinite(lam)) and np.all(lam > 0) and np.all(np.isfinite(ratios))
-                and np.all(ratios > 0)):
-            raise ValueError(f"weights {list(self.weights_ if continued else self.weights)!r} "
-                             f"with X's scale (2^{-scale.k}) put λ2/λ1 of the fit beyond float64: "
-                             "give weights closer to each other, or scale X")
-        if self.alpha is not None:
-            alpha = per_layer(self.alpha, L, "alpha", allow_zero=True)
-        elif continued:
-            alpha = np.array(source.alpha_, dtype=np.float64)
-        else:
-            at = per_layer(self.alpha_tilde, L, "alpha_tilde", allow_zero=True)
-            alpha = at * lam * D0 / np.maximum(np.abs(V0), np.finfo(float).tiny)
-        sweep.lam, sweep.alpha = lam, alpha
-        sweep.history = LossHistory(lambda row: float(row[:L] @ lam + row[L:] @ alpha), 1,
-                                    0, np.concatenate([D0, V0]))
+                                      rng=rng, max_iter=init_iter, tol=0, n_threads=nt,
+                                      progress=progress, interrupted=sigint.fired)
+        with deferred_interrupt() as sigint2:
+            if init_fit is not None:
+                W, H = [w.copy() for w in init_fit.W], [h.copy() for h in init_fit.H]
+            else:
+                W, H = explicit_factors(model_factors(source) if source is not None else self.init,
+                                        ranks, data.shape, data.dtype, scale)
+            normalize_columns(W, H)
+            self.init_factors_ = ([w.copy() for w in W], [h.copy() for h in H])
+            H[0] = data.factor_layout(H[0])  # Fortran order for sparse data, C order at the end
+            W[0] = data.w_layout(W[0])  # 64-byte aligned (no copy if it is)
+            continued = isinstance(source, MinVolDeepNMF)
+            D0, V0 = minvol_terms(data, W, H, delta, nt)
+            lam = minvol_weights(self.weights, D0, scale, source if continued else None,
+                                 lambda l: layer_data(data, W, l).rounding_level(1.0, ranks[l]))
+            if self.alpha is not None:
+                alpha = per_layer(self.alpha, L, "alpha", allow_zero=True)
+            elif continued:
+                alpha = np.array(source.alpha_, dtype=np.float64)
+            else:
+                at = per_layer(self.alpha_tilde, L, "alpha_tilde", allow_zero=True)
+                alpha = at * lam * D0 / np.maximum(np.abs(V0), np.finfo(float).tiny)
+            history = minvol_history(lam, alpha, D0, V0)
+        interrupted = sigint.fired or sigint2.fired or (
+            init_fit is not None and bool(init_fit.interrupted_in))
 
         def publish(n: int) -> None:
             """The histories as arrays (O(n_iter)), and H_, weights_ in the caller's units:
             after the fit, and before each callback. H1 and D1 carry the data's scale (the
             columns of every Wℓ sum to one; KL is homogeneous of degree one); λ1 D1, and so F,
             is the same number in both units."""
-            table = sweep.history.table()
+            table = history.table()
             D, V = table[:, :L].copy(), table[:, L:].copy()
             F = D @ lam + V @ alpha
             if not scale.unit:
@@ -291,20 +303,23 @@ class MinVolDeepNMF(LayeredMixin, EstimatorMixin):
             self.admm_rejected_ = sweep.admm_rejected
             self.n_iter_ = n
 
-        sweep.on_publish = publish
+        sweep = MinVolSweep(data, W, H, lam, alpha, delta=delta, rho=rho, admm_tol=admm_tol,
+                            admm_max_iter=admm_max_iter, adaptive_rho=adaptive_rho, exact=exact,
+                            n_threads=nt, history=history, publish=publish)
         self.W_, self.H_, self.weights_, self.alpha_ = W, H, lam, alpha
         self.ranks_, self.n_features_in_, self.beta_ = ranks, data.shape[1], 1.0
         self.admm_rejected_ = 0
         result = run(sweep, name="MinVolDeepNMF", max_iter=max_iter, tol=tol, shifted=True,
-                     callback=callback, model=self, progress=progress,
-                     verbose=verbose, start_interrupted=init_interrupted,
-                     interrupted_message="MinVolDeepNMF interrupted (Ctrl-C) during its "
+                     callback=callback, model=self, progress=progress, verbose=verbose,
+                     start_interrupted=interrupted,
+                     interrupted_message="MinVolDeepNMF interrupted (Ctrl-C) during its set-up or "
                      "multilayer initialization; the model holds the initial factors "
                      "(n_iter_ = 0)")
-        H[0] = np.ascontiguousarray(H[0])
-        publish(result.n_iter)
-        if not scale.unit:
-            self.init_factors_[1][0] = scale.to_caller(self.init_factors_[1][0])
+        with deferred_interrupt():  # the fitted attributes are set whatever comes now
+            H[0] = np.ascontiguousarray(H[0])
+            publish(result.n_iter)
+            if not scale.unit:
+                self.init_factors_[1][0] = scale.to_caller(self.init_factors_[1][0])
         return self
 
     def transform_layers(self, X: Any) -> list[np.ndarray]:
@@ -333,8 +348,8 @@ class MinVolDeepNMF(LayeredMixin, EstimatorMixin):
         brought into the new rows' units, 2^k X ≈ W1 (2^k H1), so that the codes are the
         caller's own numbers, and λ1 by 2^-k with it (D1 is 2^k times the caller's, KL being
         homogeneous of degree one) — the objective is the caller's."""
-        data, scale = self._new_rows(X)
-        Hs = self._hs_for(data, scale.to_fit(self.H_[0]))
+        data, scale = new_rows(self, X)
+        Hs = kernel_layouts(self.H_, data, scale.to_fit(self.H_[0]))
         lam = np.array(self.weights_, dtype=np.float64)
         lam[0] = scale.to_caller(lam[0])
         W = coupled_codes(data, Hs, lam, 1.0, resolve_n_threads(self.n_threads),

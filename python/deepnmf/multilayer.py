@@ -8,9 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from ._engine.base import ConvergenceWarning, EstimatorMixin, InterruptedFitWarning, warn
+from ._engine.base import EstimatorMixin, InterruptedFitWarning, warn
 from ._engine.data import check_input
-from ._engine.layered import Codes, LayeredMixin, check_history, check_layer_ranks
+from ._engine.driver import deferred_interrupt, warn_unconverged
+from ._engine.layered import (
+    Codes,
+    LayeredMixin,
+    check_history,
+    check_layer_ranks,
+    new_rows,
+)
 from ._engine.layers import check_ranks, model_factors, start_model
 from ._engine.persist import register
 from ._engine.validation import (
@@ -119,25 +126,25 @@ class MultilayerNMF(LayeredMixin, EstimatorMixin):
         nt = resolve_n_threads(self.n_threads)
         verbose, progress, callback = check_common(self)
         rng = check_random_state(self.random_state)
-        first, scale = check_input(X, beta)
-        ranks = check_ranks(self.ranks, first.shape)
-        start = None
-        source = start_model(self)
-        if source is not None:
-            W_start, H_start = model_factors(source)
-            if len(W_start) != len(ranks):
-                raise ValueError(f"the initial model has {len(W_start)} layers, ranks has "
-                                 f"{len(ranks)}")
-            start = ([scale.to_fit(w) for w in W_start], H_start)
-        fit = multilayer_fit(first, ranks, beta=beta, init=self.init, start=start,
-                             rng=rng, max_iter=max_iter,
-                             tol=tol, n_threads=nt, verbose=verbose, progress=progress,
-                             loss_every=every)
-        for name, value in fit.attributes(scale, beta, ranks, first.shape[1]).items():
-            setattr(self, name, value)
+        with deferred_interrupt() as sigint:  # a Ctrl-C here: every layer starts interrupted
+            first, scale = check_input(X, beta)
+            ranks = check_ranks(self.ranks, first.shape)
+            start = None
+            source = start_model(self)
+            if source is not None:
+                W_start, H_start = model_factors(source)
+                if len(W_start) != len(ranks):
+                    raise ValueError(f"the initial model has {len(W_start)} layers, ranks has "
+                                     f"{len(ranks)}")
+                start = ([scale.to_fit(w) for w in W_start], H_start)
+        fit = multilayer_fit(first, ranks, beta=beta, init=self.init, start=start, rng=rng,
+                             max_iter=max_iter, tol=tol, n_threads=nt, verbose=verbose,
+                             progress=progress, loss_every=every, interrupted=sigint.fired)
+        with deferred_interrupt():  # the fitted attributes are set whatever comes now
+            for name, value in fit.attributes(scale, beta, ranks, first.shape[1]).items():
+                setattr(self, name, value)
         for layer in fit.unconverged:
-            warn(f"MultilayerNMF layer {layer} stopped at max_iter={max_iter} before stagnating "
-                 f"(tol={tol:g})", ConvergenceWarning)
+            warn_unconverged(f"MultilayerNMF layer {layer}", max_iter, tol)
         if fit.interrupted_in:
             k, L = fit.interrupted_in, len(ranks)
             warn(f"MultilayerNMF interrupted (Ctrl-C) in layer {k}; layers {k + 1}..{L} hold "
@@ -149,7 +156,7 @@ class MultilayerNMF(LayeredMixin, EstimatorMixin):
         """Layer after layer as in the fit: Wℓ minimizes Dβ(W_{ℓ−1}, Wℓ Hℓ) over Wℓ ≥ ε by
         W-updates (row-separable) with Hℓ fixed, from a constant start, until the loss
         stagnates (``tol``) or ``max_iter``. The codes carry the new rows' scale."""
-        data, scale = self._new_rows(X)
+        data, scale = new_rows(self, X)
         Ws, Hs = layer_codes(data, self.H_, self.beta_, resolve_n_threads(self.n_threads),
                              check_positive_int(self.max_iter, "max_iter"), self.tol,
                              type(self).__name__)

@@ -194,9 +194,9 @@ class BetaNMF(EstimatorMixin):
             W, H = single_start(data, scale, r, self.init, W0, H0, start_model(self),
                                 rng)
 
-        def publish(sweep: Any, n_iter: int) -> None:  # W in the caller's units for a callback
-            self.W_, self.H_, self.components_, self.n_iter_ = (
-                scale.to_caller(sweep.W), sweep.H, sweep.H, n_iter)
+        def publish(W: np.ndarray, H: np.ndarray, n_iter: int) -> None:
+            """The model a callback sees: W in the caller's units (a copy when rescaled)."""
+            self.W_, self.H_, self.components_, self.n_iter_ = scale.to_caller(W), H, H, n_iter
 
         fit = fit_single(data, scale, W, H, beta=beta, n_threads=nt, max_iter=max_iter, tol=tol,
                          loss_every=every, name="BetaNMF", verbose=verbose,

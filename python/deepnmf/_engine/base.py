@@ -24,7 +24,7 @@ class InterruptedFitWarning(UserWarning):
     """A fit was stopped by Ctrl-C (KeyboardInterrupt); the model holds the last iterate."""
 
 
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def warn(message: str, category: type[Warning]) -> None:

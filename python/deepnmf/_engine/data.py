@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _core
+from .base import warn
 from .validation import FLOAT_DTYPES, Scale
 
 ALIGNMENT = 64  # bytes: a cache line, and an AVX-512 vector
@@ -112,7 +113,7 @@ class DenseData:
     def rounding_level(self, beta: float, r: int) -> float:
         """The error Dβ(X, V) of a V that reproduces X to the rounding of a product of rank r:
         V = X (1 + δ) with δ² ≈ r ε² per entry gives Σ dβ ≈ Σ x^β δ²/2, and 16 times that
-        is taken (see _layers.auto_weights)."""
+        is taken (see layers.auto_weights)."""
         return rounding_level(self.X, beta, r)
 
     def factor_layout(self, H: np.ndarray, copy: bool = False) -> np.ndarray:
@@ -359,7 +360,7 @@ def check_beta_is_kl(beta: float, who: str) -> None:
 
 def check_input(X: Any, beta: float, name: str = "X") -> tuple[LayerData, Scale]:
     """Validate the data once per fit and wrap it: (data, scale) where data holds 2^k X
-    (k = 0 inside the dtype's data band, see _validation.Scale); β must lie in the range
+    (k = 0 inside the dtype's data band, see validation.Scale); β must lie in the range
     supported for the data's dtype."""
     from .validation import check_beta_range, check_data, check_data_range, scaled_data
 
@@ -375,9 +376,7 @@ def check_input(X: Any, beta: float, name: str = "X") -> tuple[LayerData, Scale]
             f"{name}.toarray() (dense) instead")
     data = SparseData(X, name)
     if data.csr.nnz == 0:
-        import warnings
-
-        warnings.warn(f"{name} is all zeros: every factorization fits it", RuntimeWarning, stacklevel=3)
+        warn(f"{name} is all zeros: every factorization fits it", RuntimeWarning)
     check_beta_range(beta, data.dtype)
     largest = float(data.csr.data.max()) if data.csr.nnz else 0.0
     check_data_range(largest, None, beta, data.dtype, name)  # β = 1: no span to check

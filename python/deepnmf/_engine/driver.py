@@ -42,8 +42,8 @@ class Sweep(Protocol):
     def finish(self, n_iter: int) -> None:
         """Complete the record after the last iteration."""
 
-    def describe(self, row: np.ndarray) -> str:
-        """The terms of a recorded row for the verbose line."""
+    def describe(self, iteration: int, row: np.ndarray) -> str:
+        """The terms of the row recorded after ``iteration`` for the verbose line."""
 
 
 @dataclass
@@ -104,6 +104,18 @@ def deferred_interrupt() -> Iterator[_Deferred]:
         signal.signal(signal.SIGINT, previous)
 
 
+def warn_interrupted(name: str, iteration: int) -> None:
+    warn(f"{name} interrupted (Ctrl-C) during iteration {iteration}; the model holds the last "
+         "consistent iterate (every block update completes in C++ before Python sees the "
+         "signal)", InterruptedFitWarning)
+
+
+def warn_unconverged(name: str, max_iter: int, tol: float) -> None:
+    """The one ConvergenceWarning: `name` (a model, or one layer of it) reached max_iter."""
+    warn(f"{name} stopped at max_iter={max_iter} before the objective stagnated (tol={tol:g}); "
+         "increase max_iter", ConvergenceWarning)
+
+
 def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = False,
         callback: Callable[[Any, int], Any] | None = None, model: Any = None,
         progress: bool = False, verbose: int = 0, start_interrupted: bool = False,
@@ -127,18 +139,19 @@ def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = F
                  "model holds the initial factors (n_iter_ = 0)", InterruptedFitWarning)
     bar = progress_bar(progress, max_iter, name)
     start = time.perf_counter()
+    sign = "+" if shifted else ""  # an objective that can be negative shows its sign
     try:
         for n_iter in range(1, 0 if start_interrupted else max_iter + 1):
             sweep.step(n_iter)
             bar.update()
             new = history.newly_complete()
             for done, row, F in new:
-                bar.set_postfix_str(f"F {F:.5g}")
+                bar.set_postfix_str(f"F {F:{sign}.5g}")
                 if verbose and done % verbose == 0:
-                    terms = sweep.describe(row)
-                    print(f"{name} iter {done:5d}  F {F:.6e}{'  ' + terms if terms else ''}  "
-                          f"{time.perf_counter() - start:7.2f}s")
-            if new and rule.met(history.objectives(), history.complete()[1]):
+                    terms = sweep.describe(done, row)
+                    print(f"{name} iter {done:5d}  F {F:{sign}.6e}{'  ' + terms if terms else ''}"
+                          f"  {time.perf_counter() - start:7.2f}s")
+            if new and rule.met(history.objectives(), history.complete_iterations()):
                 stopped = "stagnated"
             if callback is not None:
                 sweep.publish(n_iter)
@@ -149,17 +162,23 @@ def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = F
     except KeyboardInterrupt:
         stopped = "interrupted"  # no convergence warning either
         if not quiet:
-            warn(f"{name} interrupted (Ctrl-C) during iteration {n_iter}; the model holds the "
-                 "last consistent iterate (every block update completes in C++ before Python "
-                 "sees the signal)", InterruptedFitWarning)
+            warn_interrupted(name, n_iter)
         n_iter = sweep.interrupted(n_iter)
+        rule = Stagnation(tol, history.window, shifted)  # the record's last row was rewritten
     finally:
         bar.close()
-    sweep.finish(n_iter)
-    converged = rule.met(history.objectives(), history.complete()[1])
+    with deferred_interrupt() as late:  # the record is completed whatever comes now
+        sweep.finish(n_iter)
+    if late.fired and stopped != "interrupted":
+        stopped = "interrupted"
+        if not quiet:
+            warn_interrupted(name, n_iter)
+    # stopped by the rule inside the loop: converged, even where the row `finish` added (one
+    # iteration later) need not pass the test again
+    converged = stopped == "stagnated" or rule.met(history.objectives(),
+                                                   history.complete_iterations())
     if not quiet and tol > 0 and stopped is None and n_iter == max_iter and not converged:
-        warn(f"{name} stopped at max_iter={max_iter} before the objective stagnated "
-             f"(tol={tol:g}); increase max_iter", ConvergenceWarning)
+        warn_unconverged(name, max_iter, tol)
     return RunResult(n_iter, converged, stopped)
 
 

@@ -34,6 +34,7 @@ class LossHistory:
         self.every = every
         self.verbose = verbose
         self.window = max(STAGNATION_WINDOW, every)
+        self._pending = False  # the last row waits for its first term
         self._reported = 0  # rows handed out by newly_complete
         self._F: list[float] = []  # F of the first complete rows (they do not change)
         if first_row is not None:
@@ -50,35 +51,48 @@ class LossHistory:
 
     def pending(self) -> bool:
         """True while the last row waits for its first term (layer 1's error)."""
-        return bool(self.rows) and bool(np.isnan(self.rows[-1][0]))
+        return self._pending
 
     def record(self, iteration: int, rest: list[float]) -> None:
         """A pending row for ``iteration``: every term but the first given."""
         self.append(iteration, [np.nan, *rest])
+        self._pending = True
 
     def fill_first(self, value: float) -> None:
         self.rows[-1][0] = value
+        self._pending = False
+
+    def n_complete(self) -> int:
+        return len(self.rows) - 1 if self._pending else len(self.rows)
 
     def complete(self) -> tuple[list[np.ndarray], list[int]]:
         """The rows whose every term is known, and their iterations."""
-        k = len(self.rows) - 1 if self.pending() else len(self.rows)
+        k = self.n_complete()
         return self.rows[:k], self.at[:k]
 
     def newly_complete(self) -> list[tuple[int, np.ndarray, float]]:
         """(iteration, row, F) of the complete rows not handed out before (for the progress
         line and the stopping rule, which look at each complete row once)."""
-        rows, at = self.complete()
-        F = self.objectives()
-        new = list(zip(at[self._reported:], rows[self._reported:], F[self._reported:]))
-        self._reported = len(rows)
+        k, start = self.n_complete(), self._reported
+        self._update_objectives()
+        new = [(self.at[i], self.rows[i], self._F[i]) for i in range(start, k)]
+        self._reported = k
         return new
+
+    def _update_objectives(self) -> None:
+        k = self.n_complete()
+        self._F.extend(self.objective(self.rows[i]) for i in range(len(self._F), k))
 
     def objectives(self) -> list[float]:
         """F of the complete rows (each computed once: the stopping rule asks after every
-        recorded iteration)."""
-        rows = self.complete()[0]
-        self._F.extend(self.objective(row) for row in rows[len(self._F):])
-        return self._F[:len(rows)]
+        recorded iteration). The list is the history's own: read, do not change."""
+        self._update_objectives()
+        return self._F if len(self._F) == self.n_complete() else self._F[:self.n_complete()]
+
+    def complete_iterations(self) -> list[int]:
+        """The iterations of the complete rows (the history's own list when all are)."""
+        k = self.n_complete()
+        return self.at if k == len(self.at) else self.at[:k]
 
     def finish(self, current: Callable[[], np.ndarray], first: Callable[[], float],
                n_iter: int) -> None:
@@ -95,10 +109,11 @@ class LossHistory:
         (its first term will never come) or a row of the same iteration, else they are
         appended."""
         self._F = []  # the last row may change
-        if self.pending() or (self.at and self.at[-1] == iteration):
+        if self._pending or (self.at and self.at[-1] == iteration):
             self.rows[-1] = np.asarray(current, dtype=np.float64)
         else:
             self.append(iteration, current)
+        self._pending = False
 
     def table(self) -> np.ndarray:
         """The complete rows as one array (rows × terms)."""

@@ -77,15 +77,6 @@ class LayeredMixin:
         return product(self.W_[layer - 1], self.features(layer), resolve_n_threads(self.n_threads))
 
     # ------------------------------------------------------------ new data
-    def _new_rows(self, X: Any) -> tuple[Any, Scale]:
-        if not hasattr(self, "H_"):
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call "
-                                 "fit first")
-        data, scale = check_input(X, self.beta_)
-        if data.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {data.shape[1]} features, but {type(self).__name__} is "
-                             f"expecting {self.n_features_in_} features as input")
-        return data, scale
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
         """Fit, and return W1.
@@ -179,11 +170,6 @@ class LayeredMixin:
     def _codes(self, X: Any) -> Codes:
         raise NotImplementedError
 
-    def _hs_for(self, data: Any, H1: Any = None) -> list[np.ndarray]:
-        """The Hℓ in the layouts and dtype the kernels read next to `data` (H1 given: that)."""
-        Hs = [data.factor_layout(self.H_[0] if H1 is None else H1)]
-        return Hs + [np.ascontiguousarray(h, dtype=data.dtype) for h in self.H_[1:]]
-
     def _check_layer(self, layer: int) -> None:
         if not hasattr(self, "H_"):
             raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call "
@@ -191,6 +177,25 @@ class LayeredMixin:
         L = len(self.H_)
         if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 1 <= layer <= L:
             raise ValueError(f"layer must be an integer in 1..{L}, got {layer!r}")
+
+
+def new_rows(model: Any, X: Any) -> tuple[Any, Scale]:
+    """(data, scale) of new rows for a fitted layered `model`: validated, with its features."""
+    if not hasattr(model, "H_"):
+        raise NotFittedError(f"This {type(model).__name__} instance is not fitted yet; call "
+                             "fit first")
+    data, scale = check_input(X, model.beta_)
+    if data.shape[1] != model.n_features_in_:
+        raise ValueError(f"X has {data.shape[1]} features, but {type(model).__name__} is "
+                         f"expecting {model.n_features_in_} features as input")
+    return data, scale
+
+
+def kernel_layouts(Hs: list[np.ndarray], data: Any, H1: Any = None) -> list[np.ndarray]:
+    """The fitted Hℓ in the layouts and dtype the kernels read next to `data` (H1 given:
+    that one in place of Hs[0])."""
+    first = [data.factor_layout(Hs[0] if H1 is None else H1)]
+    return first + [np.ascontiguousarray(h, dtype=data.dtype) for h in Hs[1:]]
 
 
 def check_layer_ranks(values: dict) -> None:

@@ -103,7 +103,7 @@ def explicit_factors(init: Any, ranks: list[int], shape: tuple[int, int], dtype:
     """Validated copies of explicit initial factors ``init = (W_list, H_list)``: Wℓ of shape
     m×rℓ, Hℓ of shape rℓ×r_{ℓ−1} (r0 = n), nonnegative, in the data's dtype, in the fit's
     units (X ≈ W1 H1, W1 ≈ W2 H2, …: scaling X by 2^k scales every Wℓ by it, see
-    _validation.Scale), then floored at ε — in those units, where the floor is meant."""
+    validation.Scale), then floored at ε — in those units, where the floor is meant."""
     from .validation import check_factor
 
     try:

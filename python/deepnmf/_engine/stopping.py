@@ -3,6 +3,8 @@ the objective, and its shifted form for objectives that can be negative."""
 
 from __future__ import annotations
 
+import numpy as np
+
 #: Window (in iterations) over which the stopping rule measures the relative decrease.
 STAGNATION_WINDOW = 10
 
@@ -37,16 +39,28 @@ def stagnated_shifted(F: list[float], tol: float, window: int = STAGNATION_WINDO
     return stagnated([f - low + scale for f in F[-(window + 1):]], tol, window)
 
 
+def stagnated_shifted_from(F: list[float], low: float, tol: float,
+                           window: int = STAGNATION_WINDOW) -> bool:
+    """stagnated_shifted given min F (kept by the caller as F grows: O(window) per test)."""
+    return bool(F) and stagnated([f - low + abs(F[0]) for f in F[-(window + 1):]], tol, window)
+
+
 class Stagnation:
     """The rule a fit stops on: ``tol`` > 0 and the recorded objective stagnated over
     ``window`` iterations (``shifted`` for objectives that can be negative)."""
 
     def __init__(self, tol: float, window: int, shifted: bool = False) -> None:
         self.tol, self.window, self.shifted = tol, window, shifted
+        self._low = np.inf  # min F over the objectives seen (shifted rule)
+        self._seen = 0
 
     def met(self, objectives: list[float], iterations: list[int]) -> bool:
         if self.tol <= 0:
             return False
         if self.shifted:
-            return stagnated_shifted(objectives, self.tol, self.window)
+            if len(objectives) < self._seen:  # the record was rewritten (Ctrl-C)
+                self._low, self._seen = np.inf, 0
+            self._low = min([self._low, *objectives[self._seen:]])
+            self._seen = len(objectives)
+            return stagnated_shifted_from(objectives, self._low, self.tol, self.window)
         return stagnated(objectives, self.tol, self.window, iterations)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numbers
 import os
-import warnings
 from typing import Any
 
 import numpy as np
 
 from .. import _core
+from .base import warn
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -111,8 +111,7 @@ def check_data(X: Any, beta: float, name: str = "X") -> np.ndarray:
             "there; add a small positive offset to the data or use beta > 0"
         )
     if not X.any():
-        warnings.warn(f"{name} is all zeros: every factorization fits it", RuntimeWarning,
-                      stacklevel=3)
+        warn(f"{name} is all zeros: every factorization fits it", RuntimeWarning)
     return X
 
 
@@ -159,6 +158,19 @@ def check_random_state(v: Any) -> np.random.Generator:
         return np.random.default_rng(int(v))
     raise ValueError(f"random_state must be None, a nonnegative integer or a numpy Generator, "
                      f"got {v!r}")
+
+
+def check_positive_real(v: Any, name: str) -> float:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or not (
+            np.isfinite(float(v)) and float(v) > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {v!r}")
+    return float(v)
+
+
+def check_choice(v: Any, name: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(v, str) or v not in choices:
+        raise ValueError(f"{name}={v!r}: use " + " or ".join(repr(c) for c in choices))
+    return v
 
 
 def check_flag(v: Any, name: str) -> bool:

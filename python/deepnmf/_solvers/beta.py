@@ -34,7 +34,7 @@ class MuSweep:
                  history: LossHistory, publish: Callable[[int], None] | None = None) -> None:
         self.data, self.W, self.H, self.beta, self.nt = data, W, H, beta, n_threads
         self.history = history
-        self.on_publish = publish
+        self.on_publish = publish  # the model's attributes at iteration n (a callback's view)
 
     def step(self, iteration: int) -> None:
         done = iteration - 1  # iterations completed before this one
@@ -59,7 +59,7 @@ class MuSweep:
     def finish(self, n_iter: int) -> None:
         self.history.finish(lambda: np.array([self.loss()]), self.loss, n_iter)
 
-    def describe(self, row: np.ndarray) -> str:
+    def describe(self, iteration: int, row: np.ndarray) -> str:
         return ""
 
 
@@ -72,7 +72,7 @@ class SingleFit:
     n_iter: int
     loss_history: np.ndarray
     loss_iterations: np.ndarray
-    run: RunResult
+    result: RunResult
 
     @property
     def loss(self) -> float:
@@ -82,20 +82,24 @@ class SingleFit:
 def fit_single(data: Any, scale: Scale, W: np.ndarray, H: np.ndarray, *, beta: float,
                n_threads: int, max_iter: int, tol: float, loss_every: int, name: str,
                verbose: int = 0, progress: bool = False, callback: Any = None,
-               model: Any = None, publish: Callable[[MuSweep, int], None] | None = None,
+               model: Any = None, publish: Callable[[np.ndarray, np.ndarray, int], None] | None = None,
                start_interrupted: bool = False, quiet: bool = False) -> SingleFit:
     """MU on validated ``data`` (2^k X, ``scale``) from (W, H) in the kernels' layouts,
-    through the driver; the factors and losses mapped back to the caller's units."""
+    through the driver; the factors and losses mapped back to the caller's units.
+    ``publish(W, H, n)``: the model's attributes before a callback (W, H in the fit's units)."""
     history = LossHistory(lambda row: float(row[0]), loss_every, verbose)
-    sweep = MuSweep(data, W, H, beta, n_threads, history)
-    if publish is not None:
-        sweep.on_publish = lambda n: publish(sweep, n)
+    sweep = MuSweep(data, W, H, beta, n_threads, history,
+                    None if publish is None else lambda n: publish(W, H, n))
     result = run(sweep, name=name, max_iter=max_iter, tol=tol, callback=callback, model=model,
                  progress=progress, verbose=verbose, start_interrupted=start_interrupted,
                  quiet=quiet)
-    losses = scale.loss_to_caller(np.asarray(history.objectives(), dtype=np.float64), beta)
-    return SingleFit(scale.to_caller(W), np.ascontiguousarray(H), result.n_iter,
-                     np.asarray(losses), history.iterations(), result)
+    with deferred_interrupt() as late:  # the result is put together whatever comes now
+        losses = scale.loss_to_caller(np.asarray(history.objectives(), dtype=np.float64), beta)
+        fit = SingleFit(scale.to_caller(W), np.ascontiguousarray(H), result.n_iter,
+                        np.asarray(losses), history.iterations(), result)
+    if late.fired:
+        result.stopped = "interrupted"
+    return fit
 
 
 def mu_codes(data: Any, H: np.ndarray, beta: float, n_threads: int, max_iter: int, tol: float,
@@ -139,18 +143,19 @@ def multilayer_fit(first: Any, ranks: list[int], *, beta: float, init: str,
                    start: tuple[list[np.ndarray], list[np.ndarray]] | None,
                    rng: np.random.Generator, max_iter: int, tol: float, n_threads: int,
                    verbose: int = 0, progress: bool = False, loss_every: int = 10,
-                   name: str = "MultilayerNMF") -> MultilayerFit:
+                   name: str = "MultilayerNMF", interrupted: bool = False) -> MultilayerFit:
     """Layer ℓ factorizes W_{ℓ−1} ≈ Wℓ Hℓ by MU (W0 = ``first``, validated and in the fit's
     units), then the rows of Hℓ are normalized to sum to one (the columns of Wℓ absorb the
     scale, the product is unchanged). ``start``: explicit (W_list, H_list) in the fit's units.
     Every layer runs in the units of ``first``: a deeper layer whose data leaves the band is
     fit at a scale of its own and mapped back. After a Ctrl-C the layers left get their
-    initial factors only (one iteration would be a fit): the model stays complete."""
+    initial factors only (one iteration would be a fit): the model stays complete;
+    ``interrupted``: a Ctrl-C came before (in the caller's set-up), every layer gets that."""
     Ws: list[np.ndarray] = []
     Hs: list[np.ndarray] = []
     iters, histories, recorded_at, errors, unconverged = [], [], [], [], []
     Y: Any = first
-    interrupted_in = 0
+    interrupted_in = 1 if interrupted else 0
     for layer, r in enumerate(ranks, start=1):
         with deferred_interrupt() as sigint:
             layer_data, layer_scale = (first, Scale(0)) if layer == 1 else check_input(Y, beta)
@@ -164,7 +169,7 @@ def multilayer_fit(first: Any, ranks: list[int], *, beta: float, init: str,
                          max_iter=max_iter, tol=tol, loss_every=loss_every,
                          name=f"{name} layer {layer}", verbose=verbose, progress=progress,
                          start_interrupted=stopped_before, quiet=True)
-        if not interrupted_in and fit.run.stopped == "interrupted":
+        if not interrupted_in and fit.result.stopped == "interrupted":
             interrupted_in = layer
         with deferred_interrupt() as sigint:
             # rows of H sum to one, in the units of the layer's fit: W's floor is meant there
@@ -178,7 +183,7 @@ def multilayer_fit(first: Any, ranks: list[int], *, beta: float, init: str,
             iters.append(fit.n_iter)
             errors.append(fit.loss)  # Dβ(Y, W H): the row normalization keeps the product
             if not interrupted_in and tol > 0 and fit.n_iter == max_iter and \
-                    not fit.run.converged:
+                    not fit.result.converged:
                 unconverged.append(layer)
             Y = W
         if sigint.fired and not interrupted_in:
@@ -208,6 +213,18 @@ def layer_codes(data: Any, Hs: list[np.ndarray], beta: float, n_threads: int, ma
 
 
 # ------------------------------------------------------------------ deep (Algorithm 1)
+def layer_data(data: Any, W: list[np.ndarray], l: int) -> Any:
+    """The data of layer ℓ (0-based): X (dense or sparse), then W_{ℓ−1}."""
+    return data if l == 0 else DenseData(W[l - 1])
+
+
+def layer_losses(data: Any, W: list[np.ndarray], H: list[np.ndarray], beta: float,
+                 n_threads: int) -> np.ndarray:
+    """Dβ(W_{ℓ−1}, Wℓ Hℓ) of every layer."""
+    return np.array([layer_data(data, W, l).divergence(W[l], H[l], beta, n_threads)
+                     for l in range(len(W))])
+
+
 class DeepSweep:
     """One outer iteration of Algorithm 1 (Gauss–Seidel over the layers): for ℓ = 1..L, Hℓ by
     MU with one Lagrange multiplier per row (rows sum to one), then Wℓ by the coupled update
@@ -223,14 +240,13 @@ class DeepSweep:
         self.on_publish = publish
 
     def layer(self, l: int) -> Any:
-        """The data of layer ℓ (0-based): X (dense or sparse), then W_{ℓ−1}."""
-        return self.data if l == 0 else DenseData(self.W[l - 1])
+        return layer_data(self.data, self.W, l)
 
     def layer_loss(self, l: int) -> float:
         return self.layer(l).divergence(self.W[l], self.H[l], self.beta, self.nt)
 
     def losses(self) -> np.ndarray:
-        return np.array([self.layer_loss(l) for l in range(len(self.W))])
+        return layer_losses(self.data, self.W, self.H, self.beta, self.nt)
 
     def step(self, iteration: int) -> None:
         W, H, lam, beta, nt, hist = self.W, self.H, self.lam, self.beta, self.nt, self.history
@@ -267,7 +283,7 @@ class DeepSweep:
     def finish(self, n_iter: int) -> None:
         self.history.finish(self.losses, lambda: self.layer_loss(0), n_iter)
 
-    def describe(self, row: np.ndarray) -> str:
+    def describe(self, iteration: int, row: np.ndarray) -> str:
         return "  ".join(f"D{l + 1} {v:.4e}" for l, v in enumerate(row))
 
 

@@ -28,6 +28,23 @@ def normalize_columns(Ws: list[np.ndarray], Hs: list[np.ndarray]) -> None:
         np.maximum(H, eps, out=H)
 
 
+def minvol_terms(data: Any, W: list[np.ndarray], H: list[np.ndarray], delta: float,
+                 n_threads: int) -> tuple[np.ndarray, np.ndarray]:
+    """(D, V): the KL data term D(W_{ℓ−1}, Wℓ Hℓ) and ln det(WℓᵀWℓ + δ I) of every layer."""
+    D = np.array([(data if l == 0 else DenseData(W[l - 1])).divergence(W[l], H[l], 1.0, n_threads)
+                  for l in range(len(W))])
+    return D, np.array([_core.logdet_gram(w, delta) for w in W])
+
+
+def minvol_history(lam: np.ndarray, alpha: np.ndarray, D0: np.ndarray,
+                   V0: np.ndarray) -> LossHistory:
+    """The record of min-vol NMF: rows [D1..DL, logdet1..logdetL] every iteration, F = λ·D +
+    α·logdet."""
+    L = len(lam)
+    return LossHistory(lambda row: float(row[:L] @ lam + row[L:] @ alpha), 1, 0,
+                       np.concatenate([D0, V0]))
+
+
 class MinVolSweep:
     """One outer iteration of Algorithm 2: for ℓ = 1..L, Hℓ by plain KL MU (H is free), then
     Wℓ with columns on the simplex by the min-vol W-step (exact per-column solves or ADMM)
@@ -37,14 +54,11 @@ class MinVolSweep:
     def __init__(self, data: Any, W: list[np.ndarray], H: list[np.ndarray], lam: np.ndarray,
                  alpha: np.ndarray, *, delta: float, rho: float, admm_tol: float,
                  admm_max_iter: int, adaptive_rho: bool, exact: bool, n_threads: int,
-                 history: LossHistory | None = None,
-                 publish: Callable[[int], None] | None = None) -> None:
+                 history: LossHistory, publish: Callable[[int], None] | None = None) -> None:
         self.data, self.W, self.H, self.lam, self.alpha = data, W, H, lam, alpha
         self.delta, self.rho, self.admm_tol, self.admm_max_iter = delta, rho, admm_tol, admm_max_iter
         self.adaptive_rho, self.exact, self.nt = adaptive_rho, exact, n_threads
-        # the record of [D1..DL, logdet1..logdetL] rows; the estimator gives it once it has
-        # the weights λ, α that make F
-        self.history = history if history is not None else LossHistory(lambda row: 0.0)
+        self.history = history  # rows [D1..DL, logdet1..logdetL] (see minvol_history)
         self.admm_iterations: list[list[int]] = []
         self.admm_rejected = 0
         self.on_publish = publish
@@ -53,14 +67,10 @@ class MinVolSweep:
         return self.data if l == 0 else DenseData(self.W[l - 1])
 
     def data_terms(self) -> np.ndarray:
-        return np.array([self.layer(l).divergence(self.W[l], self.H[l], 1.0, self.nt)
-                         for l in range(len(self.W))])
-
-    def volumes(self) -> np.ndarray:
-        return np.array([_core.logdet_gram(w, self.delta) for w in self.W])
+        return minvol_terms(self.data, self.W, self.H, self.delta, self.nt)[0]
 
     def terms(self) -> np.ndarray:
-        return np.concatenate([self.data_terms(), self.volumes()])
+        return np.concatenate(minvol_terms(self.data, self.W, self.H, self.delta, self.nt))
 
     def step(self, iteration: int) -> None:
         W, H, lam, alpha, nt = self.W, self.H, self.lam, self.alpha, self.nt
@@ -103,8 +113,8 @@ class MinVolSweep:
     def finish(self, n_iter: int) -> None:
         self.history.finish(self.terms, lambda: float(self.data_terms()[0]), n_iter)
 
-    def describe(self, row: np.ndarray) -> str:
+    def describe(self, iteration: int, row: np.ndarray) -> str:
         L = len(self.W)
-        its = self.admm_iterations[-1] if self.admm_iterations else []
+        its = self.admm_iterations[iteration - 1] if iteration >= 1 else []
         return "  ".join(f"D{l + 1} {d:.4e} logdet{l + 1} {v:+.4f}"
                          for l, (d, v) in enumerate(zip(row[:L], row[L:]))) + f"  ADMM {its}"

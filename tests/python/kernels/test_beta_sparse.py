@@ -175,8 +175,10 @@ def test_minvol_kernel_equals_dense():
     W_bar = np.random.default_rng(3).uniform(0.01, 0.1, W.shape)
     for exact in (True, False):
         a, b = W.copy(), W.copy()
-        ra = s.minvol_w(a, H, W_bar, 0.1, 0.5, 1.0, 10.0, 1e-8, 50, 1, False, exact)
-        rb = d.minvol_w(b, H, W_bar, 0.1, 0.5, 1.0, 10.0, 1e-8, 50, 1, False, exact)
+        options = dict(delta=1.0, rho=10.0, tol=1e-8, max_iter=50, n_threads=1,
+                       adaptive_rho=False, exact=exact)
+        ra = s.minvol_w(a, H, W_bar, 0.1, 0.5, **options)
+        rb = d.minvol_w(b, H, W_bar, 0.1, 0.5, **options)
         np.testing.assert_allclose(a, b, rtol=1e-10)
         # R differs from the dense one in the last bits, so the iterative solvers may stop a
         # few iterations apart (seen: 8 vs 10 Newton steps in the baseline-ISA core): compare

@@ -18,7 +18,7 @@ double beta_divergence_wh(const CMatRef<T>& X, const CMatRef<T>& W, const CMatRe
 template <class T, class I>
 struct Compressed;
 
-/// D_KL(X, W H) for sparse CSR X (β = 1): O(nnz·r); H passed as Ht = Hᵀ (see sparse.hpp).
+/// D_KL(X, W H) for sparse CSR X (β = 1): O(nnz·r); H passed as Ht = Hᵀ (see passes_sparse.hpp).
 template <class T, class I>
 double beta_divergence_wh_sparse(const Compressed<T, I>& Xcsr, const CMatRef<T>& W,
                                  const CMatRef<T>& Ht, double beta, int n_threads);

@@ -9,7 +9,7 @@ namespace deepnmf {
 
 /// H ← max(H ⊙ (Q ⊘ P)^γ(β), ε) with P = Wᵀ(WH)^(β−1), Q = Wᵀ(Y ⊙ (WH)^(β−2)); with
 /// row_sums_one, the minimizer of the same majorizer under H e = e and H ≥ ε (docs/deep-beta-updates.md §3; see
-/// multiplier.hpp). Returns Dβ(Y, W H) at the incoming H when want_loss (else 0): the loss of
+/// rowsum.hpp). Returns Dβ(Y, W H) at the incoming H when want_loss (else 0): the loss of
 /// the current iterate comes for free from the product the update computes anyway.
 template <class T>
 double mu_h(const CMatRef<T>& Y, const CMatRef<T>& W, MatRef<T> H, double beta,
@@ -25,7 +25,7 @@ template <class T, class I>
 struct Compressed;
 
 /// mu_h on sparse data given in CSC (columns of Y), β = 1 only: O(nnz·r) per update. H is
-/// passed as Ht = Hᵀ (n×r, see sparse.hpp) and updated in place.
+/// passed as Ht = Hᵀ (n×r, see passes_sparse.hpp) and updated in place.
 template <class T, class I>
 double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> Ht, double beta,
                    bool row_sums_one, int n_threads, bool want_loss);

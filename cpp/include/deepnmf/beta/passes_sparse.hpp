@@ -1,7 +1,7 @@
 // Sparse data (scipy.sparse CSR for row passes, CSC for column passes) for the first layer:
 // the KL majorizer needs W H only on the nonzeros of Y — Q = (Y ⊘ WH) Hᵀ or Wᵀ (Y ⊘ WH) costs
 // O(nnz·r), and P = 1 Hᵀ or Wᵀ 1 are row / column sums — so an update costs O(nnz·r + (m+n)·r)
-// and never forms an m×n array. Same sink interface as majorizer.hpp's dense passes, so every
+// and never forms an m×n array. Same sink interface as passes.hpp's dense passes, so every
 // KL update (plain MU, sum-to-one H, coupled W) runs on sparse data unchanged.
 //
 // The kernels take H as Hᵀ (n×r, row j = column j of H, contiguous): both passes read H one

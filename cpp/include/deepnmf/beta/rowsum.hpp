@@ -11,7 +11,7 @@
 
 namespace deepnmf {
 
-/// Row k of H ← the constrained minimizer above, from P, Q (r×n, see majorizer.hpp). For
+/// Row k of H ← the constrained minimizer above, from P, Q (r×n, see passes.hpp). For
 /// β = 1, P is constant along each row and cancels (closed form, 8 rows side by side; P may
 /// be empty). Rows run in parallel.
 template <class T>

@@ -1,4 +1,4 @@
-// The sweep of the β = 1 row-sum solve (multiplier.cpp): for L rows side by side, how many
+// The sweep of the β = 1 row-sum solve (src/beta/rowsum.cpp): for L rows side by side, how many
 // entries a scale c puts below the floor ε and the sum of the others. One vector compare and
 // masked adds per entry with GCC/Clang vector extensions, in registers of the ISA level the
 // file is compiled for (Eigen's select and compares stay scalar); each lane still sums in entry

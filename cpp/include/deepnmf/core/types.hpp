@@ -1,5 +1,5 @@
 // Matrix types shared by every kernel: row-major, as NumPy's default (C) order, passed by
-// Eigen::Ref so that a NumPy array is used in place — never copied (see bindings.cpp).
+// Eigen::Ref so that a NumPy array is used in place — never copied (see cpp/bindings/util.hpp).
 #pragma once
 
 #include <Eigen/Core>

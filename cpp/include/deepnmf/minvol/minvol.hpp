@@ -83,7 +83,7 @@ int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const
 template <class T, class I>
 struct Compressed;
 
-/// minvol_w on sparse CSR data (the first layer); H passed as Ht = Hᵀ (see sparse.hpp).
+/// minvol_w on sparse CSR data (the first layer); H passed as Ht = Hᵀ (see passes_sparse.hpp).
 template <class T, class I>
 AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht,
                            const CMatRef<double>* W_bar, double alpha, double lam, double delta, double rho,
