@@ -39,6 +39,7 @@ from ._engine.validation import (
     check_positive_int,
     check_random_state,
     check_tol,
+    record_feature_names,
     resolve_n_threads,
 )
 from ._solvers.beta import DeepSweep, coupled_codes, layer_data, layer_losses, multilayer_fit
@@ -275,6 +276,7 @@ class DeepNMF(LayeredMixin, EstimatorMixin):
         with deferred_interrupt():  # the fitted attributes are set whatever comes now
             H[0] = np.ascontiguousarray(H[0])
             publish(result.n_iter)
+        record_feature_names(self, X)
         return self
 
     def transform_layers(self, X: Any) -> list[np.ndarray]:

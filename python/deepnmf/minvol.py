@@ -38,6 +38,7 @@ from ._engine.validation import (
     check_random_state,
     check_tol,
     per_layer,
+    record_feature_names,
     resolve_n_threads,
 )
 from ._solvers.beta import coupled_codes, layer_data, multilayer_fit
@@ -320,6 +321,7 @@ class MinVolDeepNMF(LayeredMixin, EstimatorMixin):
             publish(result.n_iter)
             if not scale.unit:
                 self.init_factors_[1][0] = scale.to_caller(self.init_factors_[1][0])
+        record_feature_names(self, X)
         return self
 
     def transform_layers(self, X: Any) -> list[np.ndarray]:

@@ -26,6 +26,7 @@ from ._engine.validation import (
     check_positive_int,
     check_random_state,
     check_tol,
+    record_feature_names,
     resolve_n_threads,
 )
 from ._solvers.beta import layer_codes, multilayer_fit
@@ -150,6 +151,7 @@ class MultilayerNMF(LayeredMixin, EstimatorMixin):
             warn(f"MultilayerNMF interrupted (Ctrl-C) in layer {k}; layers {k + 1}..{L} hold "
                  "their initial factors (n_iter_per_layer_ 0)" if k < L else
                  "MultilayerNMF interrupted (Ctrl-C) in its last layer", InterruptedFitWarning)
+        record_feature_names(self, X)
         return self
 
     def _codes(self, X: Any) -> Codes:

@@ -16,9 +16,11 @@ from ._engine.persist import register
 from ._engine.validation import (
     check_beta,
     check_common,
+    check_feature_names,
     check_positive_int,
     check_random_state,
     check_tol,
+    record_feature_names,
     resolve_n_threads,
 )
 from ._solvers.beta import fit_single, mu_codes
@@ -51,8 +53,9 @@ class BetaNMF(EstimatorMixin):
 
     Parameters
     ----------
-    n_components : int
-        The rank r.
+    n_components : int or None
+        The rank r (None: as many as X has features, as scikit-learn). A rank above
+        min(m, n) needs a random or explicit start (NNDSVD has min(m, n) singular pairs).
     beta : float or {'frobenius', 'kullback-leibler', 'itakura-saito'}, default 1.0
         The divergence: 2 (Frobenius), 1 (KL), 0 (IS) or any real β.
     init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random', 'custom'} or fitted model, default 'nndsvda'
@@ -110,7 +113,7 @@ class BetaNMF(EstimatorMixin):
 
     def __init__(
         self,
-        n_components: int,
+        n_components: int | None,
         *,
         beta: Any = 1.0,
         init: str = "nndsvda",
@@ -177,7 +180,9 @@ class BetaNMF(EstimatorMixin):
 
     def _fit(self, X: Any, W0: Any, H0: Any) -> np.ndarray:
         beta = check_beta(self.beta)
-        r = check_positive_int(self.n_components, "n_components")
+        # None: as many components as features (scikit-learn's convention)
+        r = None if self.n_components is None else check_positive_int(self.n_components,
+                                                                       "n_components")
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
         every = check_positive_int(self.loss_every, "loss_every")
@@ -189,8 +194,14 @@ class BetaNMF(EstimatorMixin):
             # (exact; one copy) and the factors are mapped back
             data, scale = check_input(X, beta)
             m, n = data.shape
-            if r > min(m, n):
-                raise ValueError(rank_message(r, m, n))
+            if r is None:
+                r = n
+            # a rank above min(m, n) is defined for random and explicit starts, not for NNDSVD
+            # (it has min(m, n) singular pairs)
+            if r > min(m, n) and isinstance(self.init, str) and self.init.startswith("nndsvd") \
+                    and start_model(self) is None:
+                raise ValueError(rank_message(r, m, n) + f"; init={self.init!r} needs that, "
+                                 "init='random' does not")
             W, H = single_start(data, scale, r, self.init, W0, H0, start_model(self),
                                 rng)
 
@@ -214,6 +225,7 @@ class BetaNMF(EstimatorMixin):
         self.loss_iterations_ = fit.loss_iterations
         self.loss_ = fit.loss
         self.beta_ = beta
+        record_feature_names(self, X)
         return fit.W
 
     # --------------------------------------------------------------- new data
@@ -232,6 +244,7 @@ class BetaNMF(EstimatorMixin):
         W : ndarray of shape (k, r)
         """
         self._check_fitted()
+        check_feature_names(self, X)
         data, scale = check_input(X, self.beta_)
         if data.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {data.shape[1]} features, but {type(self).__name__} is "
@@ -254,6 +267,7 @@ class BetaNMF(EstimatorMixin):
         score : float
         """
         W = self.transform(X)
+        check_feature_names(self, X)
         data, scale = check_input(X, self.beta_)
         H = data.factor_layout(self.components_)
         nt = resolve_n_threads(self.n_threads)
@@ -275,6 +289,19 @@ class BetaNMF(EstimatorMixin):
         self._check_fitted()
         W = np.asarray(W)
         return W @ self.components_
+
+    @property
+    def reconstruction_err_(self) -> float:
+        """scikit-learn's name for the fit's error: sqrt(2 Dβ(X, W H)) at the end (for β = 2
+        the Frobenius norm ‖X − W H‖; ``loss_`` is Dβ itself)."""
+        self._check_fitted()
+        return float(np.sqrt(2.0 * self.loss_))
+
+    @property
+    def _n_features_out(self) -> int:
+        """The number of columns of ``transform`` (scikit-learn's set_output reads it)."""
+        self._check_fitted()
+        return int(self.n_components_)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "components_"):

@@ -79,6 +79,25 @@ class _ParamsMixin:
 
         return save(self, path)
 
+    def get_feature_names_out(self, input_features: Any = None) -> Any:
+        """Names of the output features of ``transform`` (scikit-learn's convention: the class
+        name in lower case and the component's index, e.g. ``betanmf0``, ``betanmf1``, …).
+
+        Parameters
+        ----------
+        input_features : ignored
+            Present for scikit-learn's API (the outputs are components, not inputs).
+
+        Returns
+        -------
+        names : ndarray of str objects
+        """
+        import numpy as np
+
+        n = self._n_features_out  # type: ignore[attr-defined]
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(n)], dtype=object)
+
     def __repr__(self) -> str:
         sig = inspect.signature(type(self).__init__)
         shown = []
@@ -99,6 +118,7 @@ try:  # scikit-learn is optional: with it, the estimators are genuine scikit-lea
         """scikit-learn's BaseEstimator (parameters, clone, repr, tags) plus ``save``."""
 
         save = _ParamsMixin.save
+        get_feature_names_out = _ParamsMixin.get_feature_names_out
 
         def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
             tags = super().__sklearn_tags__()

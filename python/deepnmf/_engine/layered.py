@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from .base import NotFittedError
+from .base import EstimatorMixin, NotFittedError
 from .data import DenseData, check_input
 from .layers import product
-from .validation import Scale, resolve_n_threads
+from .validation import Scale, check_feature_names, resolve_n_threads
 
 
 @dataclass
@@ -28,9 +28,10 @@ class Codes:
     weights: np.ndarray
 
 
-class LayeredMixin:
+class LayeredMixin(EstimatorMixin):
     """Read-outs shared by the layered models (fitted W_ and H_ lists). A model supplies
-    ``_codes(X) -> Codes``."""
+    ``_codes(X) -> Codes``. An EstimatorMixin itself, so that scikit-learn's set_output wraps
+    the transform defined here (it wraps only a class's own methods)."""
 
     W_: list[np.ndarray]
     H_: list[np.ndarray]
@@ -40,6 +41,18 @@ class LayeredMixin:
     n_features_in_: int
     max_iter: int
     tol: float
+
+    @property
+    def components_(self) -> np.ndarray:
+        """H1, the first layer's dictionary (scikit-learn's ``components_``: W1 H1 ≈ X)."""
+        if not hasattr(self, "H_"):
+            raise AttributeError(f"This {type(self).__name__} instance is not fitted yet")
+        return self.H_[0]
+
+    @property
+    def _n_features_out(self) -> int:
+        """The number of columns of ``transform`` (W1): r1."""
+        return int(self.components_.shape[0])
 
     def features(self, layer: int) -> np.ndarray:
         """The features of layer ℓ (1-based): Hℓ ⋯ H1, of shape rℓ×n — e.g. facial features
@@ -184,6 +197,7 @@ def new_rows(model: Any, X: Any) -> tuple[Any, Scale]:
     if not hasattr(model, "H_"):
         raise NotFittedError(f"This {type(model).__name__} instance is not fitted yet; call "
                              "fit first")
+    check_feature_names(model, X)
     data, scale = check_input(X, model.beta_)
     if data.shape[1] != model.n_features_in_:
         raise ValueError(f"X has {data.shape[1]} features, but {type(model).__name__} is "

@@ -148,6 +148,43 @@ def per_layer(value: Any, L: int, name: str, *, allow_zero: bool = False) -> np.
     return arr
 
 
+def feature_names(X: Any) -> np.ndarray | None:
+    """The column names of a pandas DataFrame (or any table with string ``columns``), as
+    scikit-learn records them in ``feature_names_in_``; None for arrays and unnamed columns."""
+    columns = getattr(X, "columns", None)
+    if columns is None or isinstance(X, np.ndarray):
+        return None
+    names = np.asarray(list(columns), dtype=object)
+    return names if names.size and all(isinstance(c, str) for c in names) else None
+
+
+def record_feature_names(model: Any, X: Any) -> None:
+    """At fit: ``feature_names_in_`` from a DataFrame's columns (removed for an array)."""
+    names = feature_names(X)
+    if names is not None:
+        model.feature_names_in_ = names
+    elif hasattr(model, "feature_names_in_"):
+        del model.feature_names_in_
+
+
+def check_feature_names(model: Any, X: Any) -> None:
+    """At transform: a table whose columns differ from the fit's is refused (scikit-learn's
+    rule: the same names in the same order)."""
+    fitted = getattr(model, "feature_names_in_", None)
+    names = feature_names(X)
+    if fitted is None or names is None:
+        if fitted is not None and names is None and getattr(X, "columns", None) is not None:
+            raise ValueError(f"X has unnamed columns, but {type(model).__name__} was fitted "
+                             "with feature names")
+        return
+    if len(names) != len(fitted) or not np.all(names == fitted):
+        unseen = [n for n in names if n not in set(fitted)][:5]
+        missing = [n for n in fitted if n not in set(names)][:5]
+        raise ValueError("The feature names should match those that were passed during fit "
+                         f"(unseen: {unseen}, missing: {missing}"
+                         f"{', or in another order' if not unseen and not missing else ''})")
+
+
 def check_random_state(v: Any) -> np.random.Generator:
     """The random generator of a fit: None (fresh entropy), a nonnegative integer seed, or a
     numpy Generator / BitGenerator / SeedSequence (used as given)."""

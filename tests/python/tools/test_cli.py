@@ -124,3 +124,103 @@ def test_fit_checks_the_output_directory_before_fitting(tmp_path, matrix):
                "-o", str(tmp_path / "missing" / "m.npz"))
     assert proc.returncode == 1 and "no such directory" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def one_error(proc):
+    """The one `deepnmf: error:` line of a failed command, exit status 1, no traceback."""
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("deepnmf: error:")]
+    assert len(errors) == 1, proc.stderr
+    return errors[0]
+
+
+def test_min_volume_with_its_default_and_one_alpha_tilde(tmp_path, matrix):
+    """The default alpha-tilde and one given value broadcast to every layer."""
+    np.save(tmp_path / "x.npy", matrix)
+    for extra in ([], ["--alpha-tilde", "0.45"]):
+        proc = run("fit", str(tmp_path / "x.npy"), "-r", "3", "2", "--min-volume", "--iters", "3",
+                   "--init-iters", "3", "-o", str(tmp_path / "mv.npz"), "--force", *extra)
+        assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("flags,match", [
+    (["--min-volume", "--beta", "2"], "--beta does not apply to MinVolDeepNMF"),
+    (["--min-volume", "--multilayer"], "choose one"),
+    (["--multilayer", "--init-iters", "5"], "--init-iters does not apply to MultilayerNMF"),
+    (["--alpha-tilde", "0.2"], "--alpha-tilde does not apply to DeepNMF"),
+    (["--delta", "2"], "--delta does not apply to DeepNMF"),
+])
+def test_flags_that_do_not_apply_are_errors(tmp_path, matrix, flags, match):
+    np.save(tmp_path / "x.npy", matrix)
+    proc = run("fit", str(tmp_path / "x.npy"), "-r", "3", "2", *flags, "-o", str(tmp_path / "m.npz"))
+    assert match in one_error(proc)
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_the_tol_given_applies_to_min_volume(tmp_path, matrix):
+    np.save(tmp_path / "x.npy", matrix)
+    out = tmp_path / "mv.npz"
+    assert run("fit", str(tmp_path / "x.npy"), "-r", "3", "2", "--min-volume", "--tol", "0.5",
+               "--iters", "50", "--init-iters", "3", "-o", str(out)).returncode == 0
+    import deepnmf
+
+    model = deepnmf.load(out)
+    assert model.tol == 0.5 and model.n_iter_ < 50  # it stopped on the rule it was given
+
+
+def test_plot_and_info_errors_are_one_line(tmp_path, matrix):
+    pytest.importorskip("matplotlib")
+    np.save(tmp_path / "x.npy", matrix)
+    model = tmp_path / "m.npz"
+    assert run("fit", str(tmp_path / "x.npy"), "-r", "3", "--iters", "3", "-o", str(model)).returncode == 0
+    assert "no such file" in one_error(run("plot", str(tmp_path / "missing.npz"), "-o", str(tmp_path / "f")))
+    assert "is a file" in one_error(run("plot", str(model), "-o", str(model)))
+    assert "not a valid deepnmf model file" in one_error(run("info", str(tmp_path / "x.npy")))
+    (tmp_path / "notes.npy").write_text("some notes")
+    msg = one_error(run("fit", str(tmp_path / "notes.npy"), "-r", "2", "-o", str(tmp_path / "n.npz")))
+    assert "not a NumPy .npy array file" in msg and "allow_pickle" not in msg
+
+
+def test_info_into_a_closed_pipe_is_quiet(tmp_path, matrix):
+    np.save(tmp_path / "x.npy", matrix)
+    model = tmp_path / "m.npz"
+    assert run("fit", str(tmp_path / "x.npy"), "-r", "3", "--iters", "3", "-o", str(model)).returncode == 0
+    proc = subprocess.run(f"{sys.executable} -m deepnmf.cli info {model} | head -1", shell=True,
+                          capture_output=True, text=True)
+    assert proc.stdout.strip() == "{" and "Traceback" not in proc.stderr and proc.stderr == ""
+
+
+def test_a_cube_is_fit_as_bands_by_pixels(tmp_path):
+    rng = np.random.default_rng(4)
+    cube = rng.uniform(0.1, 1, (6, 5, 8))  # rows x cols x bands
+    np.save(tmp_path / "cube.npy", cube)
+    msg = one_error(run("fit", str(tmp_path / "cube.npy"), "-r", "3", "-o", str(tmp_path / "m.npz")))
+    assert "--cube" in msg
+    proc = run("fit", str(tmp_path / "cube.npy"), "-r", "3", "--cube", "--iters", "3", "-o",
+               str(tmp_path / "m.npz"))
+    assert proc.returncode == 0, proc.stderr
+    assert "--image-shape 6 5" in proc.stderr and "fitted on 8x30" in proc.stdout
+    import deepnmf
+
+    # pixel (i, j) is column i + 6 j (column-major, as plot's images)
+    H = deepnmf.load(tmp_path / "m.npz").components_
+    assert H.shape == (3, 30)
+
+
+def test_messages_name_the_flags_and_help_shows_defaults(tmp_path, matrix):
+    np.save(tmp_path / "x.npy", matrix)
+    msg = one_error(run("fit", str(tmp_path / "x.npy"), "-r", "3", "--iters", "0", "-o",
+                        str(tmp_path / "m.npz")))
+    assert "--iters must be a positive integer" in msg
+    assert "omit --threads" in one_error(run("fit", str(tmp_path / "x.npy"), "-r", "3",
+                                             "--threads", "0", "-o", str(tmp_path / "m.npz")))
+    assert "ends in .npz" in one_error(run("fit", str(tmp_path / "x.npy"), "-r", "3", "-o",
+                                           str(tmp_path / "m.txt")))
+    help_text = run("fit", "--help").stdout
+    for flag in ("--alpha-tilde", "--delta", "--iters", "--init-iters", "--tol", "--threads",
+                 "--seed", "--verbose", "--output"):
+        line = help_text[help_text.index(flag):].split("\n\n")[0]
+        assert len(line.split()) > 3, flag  # every option says what it does
+    assert "(default: model.npz)" in help_text
+    assert "``" not in run("--help").stdout  # plain text, no RST markup
