@@ -1,5 +1,5 @@
 """Document topics with deep KL-NMF on the bundled sparse `classic` corpus (7094 documents ×
-41681 words, 4 collections: CACM, CISI, CRANFIELD, MEDLINE).
+41681 words, 4 collections: CRANFIELD, MEDLINE, CACM, CISI).
 
     python examples/topics.py [--ranks 12 4] [--iters 200] [--out figures/topics]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import datasets, metrics, special, updates
 from ._build_info import VERSION as _VERSION
 from ._core import ISA_LEVEL as _ISA_LEVEL
-from ._engine.base import ConvergenceWarning, InterruptedFitWarning
+from ._engine.base import ConvergenceWarning, InterruptedFitWarning, NotFittedError
 from ._engine.persist import load
 from .deep import DeepNMF
 from .divergence import beta_divergence
@@ -28,6 +28,7 @@ __all__ = [
     "special",
     "ConvergenceWarning",
     "InterruptedFitWarning",
+    "NotFittedError",
     "beta_divergence",
     "build_info",
     "datasets",

@@ -208,7 +208,9 @@ class DeepNMF(LayeredMixin, EstimatorMixin):
         rng = check_random_state(self.random_state)
         init_iter = check_positive_int(self.init_iter, "init_iter")
         if isinstance(self.init, str) and self.init != "multilayer":
-            raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
+            raise ValueError(f"init={self.init!r}: use 'multilayer', a pair (W_list, H_list) or a "
+                             "fitted model; the start of each layer of the multilayer "
+                             f"initialization is layer_init (e.g. layer_init={self.init!r})")
         with deferred_interrupt() as sigint:  # a Ctrl-C here: the fit starts interrupted
             # dense or scipy.sparse (β = 1). Data outside its dtype's band is fit as 2^k X
             # (exact; one copy): every Wℓ carries the scale (rows of Hℓ sum to one) and every

@@ -146,7 +146,10 @@ class MinVolDeepNMF(LayeredMixin, EstimatorMixin):
         Iterations per layer of the multilayer init.
     max_iter : int, default 300
     tol : float, default 0
-        Stop when F decreased by less than ``tol`` relative over 10 iterations (0: never).
+        Stop when F decreased by less than ``tol`` relative over 10 iterations (0: never,
+        and so no ConvergenceWarning: the paper runs min-vol NMF for a fixed number of
+        iterations, and its objective, which holds log-determinants, can be negative; the
+        relative test is then taken on F − min F + |F₀|).
     random_state, n_threads, verbose, callback, progress, warm_start
         As :class:`DeepNMF`.
 
@@ -242,7 +245,9 @@ class MinVolDeepNMF(LayeredMixin, EstimatorMixin):
         exact = check_choice(self.w_solver, "w_solver", ("exact", "admm")) == "exact"
         adaptive_rho = check_flag(self.adaptive_rho, "adaptive_rho")
         if isinstance(self.init, str) and self.init != "multilayer":
-            raise ValueError(f"init={self.init!r}: use 'multilayer' or a pair (W_list, H_list)")
+            raise ValueError(f"init={self.init!r}: use 'multilayer', a pair (W_list, H_list) or a "
+                             "fitted model; the start of each layer of the multilayer "
+                             f"initialization is layer_init (e.g. layer_init={self.init!r})")
         nt = resolve_n_threads(self.n_threads)
         verbose, progress, callback = check_common(self)
         rng = check_random_state(self.random_state)

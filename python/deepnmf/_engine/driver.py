@@ -140,6 +140,7 @@ def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = F
     bar = progress_bar(progress, max_iter, name)
     start = time.perf_counter()
     sign = "+" if shifted else ""  # an objective that can be negative shows its sign
+    printed = -1  # the last iteration the verbose line showed
     try:
         for n_iter in range(1, 0 if start_interrupted else max_iter + 1):
             sweep.step(n_iter)
@@ -148,6 +149,7 @@ def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = F
             for done, row, F in new:
                 bar.set_postfix_str(f"F {F:{sign}.5g}")
                 if verbose and done % verbose == 0:
+                    printed = done
                     terms = sweep.describe(done, row)
                     print(f"{name} iter {done:5d}  F {F:{sign}.6e}{'  ' + terms if terms else ''}"
                           f"  {time.perf_counter() - start:7.2f}s")
@@ -169,6 +171,13 @@ def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = F
         bar.close()
     with deferred_interrupt() as late:  # the record is completed whatever comes now
         sweep.finish(n_iter)
+        history.newly_complete()  # the rows the end added are reported: the last iterate's
+        k = history.n_complete()
+        if verbose and k and history.at[k - 1] != printed:
+            done, row, F = history.at[k - 1], history.rows[k - 1], history.objectives()[k - 1]
+            terms = sweep.describe(done, row)
+            print(f"{name} iter {done:5d}  F {F:{sign}.6e}{'  ' + terms if terms else ''}  "
+                  f"{time.perf_counter() - start:7.2f}s  (last)")
     if late.fired and stopped != "interrupted":
         stopped = "interrupted"
         if not quiet:

@@ -122,7 +122,10 @@ def model_path(path: str | Path) -> Path:
 def save(model: Any, path: str | Path) -> Path:
     spec = REGISTRY[type(model).__name__].attributes
     if not any(hasattr(model, name) for name in spec):
-        raise RuntimeError(f"this {type(model).__name__} is not fitted yet; nothing to save")
+        from .base import NotFittedError
+
+        raise NotFittedError(f"This {type(model).__name__} instance is not fitted yet; call fit "
+                             "before save")
     params = {k: _plain(v) for k, v in model.get_params(deep=False).items()}
     arrays: dict[str, np.ndarray] = {}
     kinds: dict[str, Any] = {}

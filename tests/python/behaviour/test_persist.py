@@ -40,7 +40,7 @@ def test_roundtrip(tmp_path, config):
 
 
 def test_unfitted_and_foreign_files(tmp_path):
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(deepnmf.NotFittedError, match="not fitted"):  # as transform raises
         BetaNMF(2).save(tmp_path / "x.npz")
     np.savez(tmp_path / "other.npz", a=np.ones(3))
     with pytest.raises(ValueError, match="other.npz is not a valid deepnmf model file: no __meta"):

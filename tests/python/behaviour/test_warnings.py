@@ -39,3 +39,19 @@ def test_a_callback_stop_is_not_a_convergence_failure(config):
         warnings.simplefilter("error")
         model = config.make(max_iter=1, tol=1e-14, callback=stop).fit(X)
     assert calls == [1] and model.n_iter_ == 1
+
+
+@pytest.mark.parametrize("config", [c for c in CONFIGS if c.name != "MultilayerNMF"],
+                         ids=[c.name for c in CONFIGS if c.name != "MultilayerNMF"])
+def test_verbose_prints_the_last_iteration(config, capsys):
+    config.make(max_iter=7, verbose=5).fit(X)
+    lines = [line for line in capsys.readouterr().out.splitlines() if " iter " in line]
+    assert lines[0].split()[2] == "0" and lines[-1].split()[2] == "7", lines
+    assert lines[-1].endswith("(last)")
+
+
+def test_errors_point_to_the_right_parameter():
+    from deepnmf import DeepNMF
+
+    with pytest.raises(ValueError, match="layer_init='nndsvd'"):
+        DeepNMF([3, 2], init="nndsvd").fit(X)

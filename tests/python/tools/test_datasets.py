@@ -28,3 +28,16 @@ def test_swimmer_and_classic():
     c = datasets.load_classic()
     assert sp.issparse(c.X) and c.X.shape == (7094, 41681) and c.X.nnz == 223839
     assert c.meta["labels"].shape == (7094,) and set(np.unique(c.meta["labels"])) == {1, 2, 3, 4}
+
+
+def test_classic_collections_are_named_by_their_sizes():
+    """The four collections' well-known sizes: CRANFIELD 1398, MEDLINE 1033, CACM 3204 (3203
+    in this copy), CISI 1460 documents."""
+    from collections import Counter
+
+    from deepnmf.datasets import load_classic
+
+    data = load_classic()
+    sizes = Counter(int(v) for v in data.meta["labels"])
+    named = {data.meta["collections"][label]: n for label, n in sizes.items()}
+    assert named == {"CRANFIELD": 1398, "MEDLINE": 1033, "CACM": 3203, "CISI": 1460}
