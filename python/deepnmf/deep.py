@@ -35,10 +35,8 @@ from ._engine.layers import (
 from ._engine.persist import register, restore
 from ._engine.validation import (
     check_beta,
-    check_common,
     check_positive_int,
-    check_random_state,
-    check_tol,
+    check_run_params,
     record_feature_names,
     resolve_n_threads,
 )
@@ -200,12 +198,11 @@ class DeepNMF(LayeredMixin, EstimatorMixin):
         self : DeepNMF
         """
         beta = check_beta(self.beta)
-        max_iter = check_positive_int(self.max_iter, "max_iter")
-        tol = check_tol(self.tol)
-        every = check_positive_int(self.loss_every, "loss_every")
-        nt = resolve_n_threads(self.n_threads)
-        verbose, progress, callback = check_common(self)
-        rng = check_random_state(self.random_state)
+        run_params = check_run_params(self)
+        max_iter, tol, every, nt = (run_params.max_iter, run_params.tol, run_params.loss_every,
+                                    run_params.n_threads)
+        verbose, progress, callback, rng = (run_params.verbose, run_params.progress,
+                                            run_params.callback, run_params.rng)
         init_iter = check_positive_int(self.init_iter, "init_iter")
         if isinstance(self.init, str) and self.init != "multilayer":
             raise ValueError(f"init={self.init!r}: use 'multilayer', a pair (W_list, H_list) or a "

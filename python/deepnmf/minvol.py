@@ -31,11 +31,10 @@ from ._engine.persist import register
 from ._engine.validation import (
     Scale,
     check_choice,
-    check_common,
     check_flag,
     check_positive_int,
     check_positive_real,
-    check_random_state,
+    check_run_params,
     check_tol,
     per_layer,
     record_feature_names,
@@ -235,10 +234,12 @@ class MinVolDeepNMF(LayeredMixin, EstimatorMixin):
         -------
         self : MinVolDeepNMF
         """
-        max_iter = check_positive_int(self.max_iter, "max_iter")
+        run_params = check_run_params(self)
+        max_iter, tol, nt = run_params.max_iter, run_params.tol, run_params.n_threads
+        verbose, progress, callback, rng = (run_params.verbose, run_params.progress,
+                                            run_params.callback, run_params.rng)
         admm_max_iter = check_positive_int(self.admm_max_iter, "admm_max_iter")
         init_iter = check_positive_int(self.init_iter, "init_iter")
-        tol = check_tol(self.tol)
         admm_tol = check_tol(self.admm_tol)
         delta = check_positive_real(self.delta, "delta")
         rho = check_positive_real(self.rho, "rho")
@@ -248,9 +249,6 @@ class MinVolDeepNMF(LayeredMixin, EstimatorMixin):
             raise ValueError(f"init={self.init!r}: use 'multilayer', a pair (W_list, H_list) or a "
                              "fitted model; the start of each layer of the multilayer "
                              f"initialization is layer_init (e.g. layer_init={self.init!r})")
-        nt = resolve_n_threads(self.n_threads)
-        verbose, progress, callback = check_common(self)
-        rng = check_random_state(self.random_state)
         with deferred_interrupt() as sigint:  # a Ctrl-C here: the fit starts interrupted
             # dense or scipy.sparse; data outside its dtype's band is fit as 2^k X (exact):
             # with the columns of every Wℓ summing to one, H1 alone carries the scale (and

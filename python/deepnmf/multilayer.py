@@ -22,10 +22,8 @@ from ._engine.layers import check_ranks, model_factors, start_model
 from ._engine.persist import register
 from ._engine.validation import (
     check_beta,
-    check_common,
     check_positive_int,
-    check_random_state,
-    check_tol,
+    check_run_params,
     record_feature_names,
     resolve_n_threads,
 )
@@ -121,12 +119,10 @@ class MultilayerNMF(LayeredMixin, EstimatorMixin):
         self : MultilayerNMF
         """
         beta = check_beta(self.beta)
-        max_iter = check_positive_int(self.max_iter, "max_iter")
-        tol = check_tol(self.tol)
-        every = check_positive_int(self.loss_every, "loss_every")
-        nt = resolve_n_threads(self.n_threads)
-        verbose, progress, callback = check_common(self)
-        rng = check_random_state(self.random_state)
+        run_params = check_run_params(self)
+        max_iter, tol, every, nt = (run_params.max_iter, run_params.tol, run_params.loss_every,
+                                    run_params.n_threads)
+        verbose, progress, rng = run_params.verbose, run_params.progress, run_params.rng
         with deferred_interrupt() as sigint:  # a Ctrl-C here: every layer starts interrupted
             first, scale = check_input(X, beta)
             ranks = check_ranks(self.ranks, first.shape)

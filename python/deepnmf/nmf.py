@@ -15,11 +15,9 @@ from ._engine.layers import start_model
 from ._engine.persist import register
 from ._engine.validation import (
     check_beta,
-    check_common,
     check_feature_names,
     check_positive_int,
-    check_random_state,
-    check_tol,
+    check_run_params,
     record_feature_names,
     resolve_n_threads,
 )
@@ -184,12 +182,11 @@ class BetaNMF(EstimatorMixin):
         # None: as many components as features (scikit-learn's convention)
         r = None if self.n_components is None else check_positive_int(self.n_components,
                                                                        "n_components")
-        max_iter = check_positive_int(self.max_iter, "max_iter")
-        tol = check_tol(self.tol)
-        every = check_positive_int(self.loss_every, "loss_every")
-        nt = resolve_n_threads(self.n_threads)
-        verbose, progress, callback = check_common(self)
-        rng = check_random_state(self.random_state)
+        run_params = check_run_params(self)
+        max_iter, tol, every, nt = (run_params.max_iter, run_params.tol, run_params.loss_every,
+                                    run_params.n_threads)
+        verbose, progress, callback, rng = (run_params.verbose, run_params.progress,
+                                            run_params.callback, run_params.rng)
         with deferred_interrupt() as sigint:  # a Ctrl-C in the set-up: 0 iterations
             # dense or scipy.sparse (β = 1); data outside its dtype's band is fit as 2^k X
             # (exact; one copy) and the factors are mapped back

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numbers
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -229,13 +230,33 @@ def check_callback(v: Any) -> Any:
     return v
 
 
-def check_common(model: Any) -> tuple[int, bool, Any]:
-    """The parameters every estimator shares, checked at fit: (verbose, progress, callback);
-    warm_start is checked here too."""
+@dataclass(frozen=True)
+class RunParams:
+    """The parameters of the outer loop every estimator has, checked at fit."""
+
+    max_iter: int
+    tol: float
+    n_threads: int
+    verbose: int
+    progress: bool
+    callback: Any
+    rng: np.random.Generator
+    loss_every: int
+
+
+def check_run_params(model: Any) -> RunParams:
+    """max_iter, tol, n_threads, verbose, progress, callback, random_state, loss_every (1 for
+    a model without it) and warm_start of `model`, each checked in the one message form."""
     check_flag(getattr(model, "warm_start", False), "warm_start")
-    return (check_nonnegative_int(model.verbose, "verbose"),
-            check_flag(model.progress, "progress"),
-            check_callback(getattr(model, "callback", None)))
+    return RunParams(
+        max_iter=check_positive_int(model.max_iter, "max_iter"),
+        tol=check_tol(model.tol),
+        n_threads=resolve_n_threads(model.n_threads),
+        verbose=check_nonnegative_int(model.verbose, "verbose"),
+        progress=check_flag(model.progress, "progress"),
+        callback=check_callback(getattr(model, "callback", None)),
+        rng=check_random_state(model.random_state),
+        loss_every=check_positive_int(getattr(model, "loss_every", 1), "loss_every"))
 
 
 def check_tol(tol: Any) -> float:

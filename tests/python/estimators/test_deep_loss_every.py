@@ -79,7 +79,7 @@ def test_verbose_iterations_are_recorded_and_printed(start, capsys):
     np.testing.assert_array_equal(model.loss_iterations_, expected)
     printed = [int(line.split()[2]) for line in capsys.readouterr().out.splitlines()
                if line.startswith("DeepNMF iter")]
-    assert printed == list(range(0, 20, 3))
+    assert printed == list(range(0, 20, 3)) + [20]  # and the last iteration, marked (last)
 
 
 def test_callback_sees_the_record_so_far(start):
