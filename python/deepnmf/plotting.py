@@ -1,4 +1,4 @@
-"""Pictures of fitted models (matplotlib, optional: ``pip install 'deepnmf[plot]'``).
+"""Pictures of fitted models (matplotlib, optional: ``pip install matplotlib``, or ``pip install ".[plot]"`` from a checkout).
 
 Every function returns the matplotlib Figure (save it with ``fig.savefig(path)``):
 
@@ -24,7 +24,8 @@ def _plt():
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - exercised without matplotlib only
-        raise ImportError("deepnmf.plotting needs matplotlib: pip install 'deepnmf[plot]'") from exc
+        raise ImportError("deepnmf.plotting needs matplotlib: pip install matplotlib (from a "
+                          "checkout: pip install \".[plot]\")") from exc
     return plt
 
 

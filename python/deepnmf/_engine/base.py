@@ -27,12 +27,22 @@ class InterruptedFitWarning(UserWarning):
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
+#: Wrappers between the user's call and ours: scikit-learn's set_output wraps transform and
+#: fit_transform (sklearn/utils/_set_output.py).
+_WRAPPERS = (os.path.join("sklearn", "utils", "_set_output.py"),)
+
+
+def _internal(filename: str) -> bool:
+    path = os.path.abspath(filename)
+    return path.startswith(_PACKAGE) or path.endswith(_WRAPPERS)
+
+
 def warn(message: str, category: type[Warning]) -> None:
     """``warnings.warn`` pointing at the first frame outside deepnmf (the user's call), so
     that every warning names the caller's line whatever the depth it is raised at."""
     level = 2  # stacklevel 2: the caller of warn()
     frame: types.FrameType | None = sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+    while frame is not None and _internal(frame.f_code.co_filename):
         frame = frame.f_back
         level += 1
     warnings.warn(message, category, stacklevel=level)

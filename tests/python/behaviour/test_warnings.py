@@ -55,3 +55,14 @@ def test_errors_point_to_the_right_parameter():
 
     with pytest.raises(ValueError, match="layer_init='nndsvd'"):
         DeepNMF([3, 2], init="nndsvd").fit(X)
+
+
+def test_fit_transform_warns_at_the_callers_line_through_set_output():
+    """scikit-learn's set_output wraps fit_transform: the warning still names this file."""
+    from deepnmf import BetaNMF
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        BetaNMF(3, max_iter=2, tol=1e-14).fit_transform(X)
+    said = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(said) == 1 and said[0].filename == __file__, [w.filename for w in said]
