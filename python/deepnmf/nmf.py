@@ -192,16 +192,16 @@ class BetaNMF(EstimatorMixin):
             # (exact; one copy) and the factors are mapped back
             data, scale = check_input(X, beta)
             m, n = data.shape
+            source = start_model(self)  # a fitted model to continue from, or None
             if r is None:
                 r = n
             # a rank above min(m, n) is defined for random and explicit starts, not for NNDSVD
             # (it has min(m, n) singular pairs)
             if r > min(m, n) and isinstance(self.init, str) and self.init.startswith("nndsvd") \
-                    and start_model(self) is None:
+                    and source is None:
                 raise ValueError(rank_message(r, m, n) + f"; init={self.init!r} needs that, "
                                  "init='random' does not")
-            W, H = single_start(data, scale, r, self.init, W0, H0, start_model(self),
-                                rng)
+            W, H = single_start(data, scale, r, self.init, W0, H0, source, rng)
 
         def publish(W: np.ndarray, H: np.ndarray, n_iter: int) -> None:
             """The model a callback sees: W in the caller's units (a copy when rescaled)."""
