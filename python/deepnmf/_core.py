@@ -8,8 +8,10 @@ variable ``DEEPNMF_ISA`` (``v1``, ``v3``, ``v4``, ``native`` or ``generic``) to 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+from collections.abc import Iterator
 from types import ModuleType
 
 from . import _isa
@@ -37,7 +39,27 @@ def _candidates() -> list[str]:
 
 def _load() -> tuple[ModuleType, str]:
     level = _candidates()[0]
-    return importlib.import_module(f"deepnmf._core_{level}"), level
+    with _passive_openmp_wait():
+        return importlib.import_module(f"deepnmf._core_{level}"), level
+
+
+@contextlib.contextmanager
+def _passive_openmp_wait() -> Iterator[None]:
+    """OpenMP's threads sleep instead of spinning when they wait for work, unless the user set
+    ``OMP_WAIT_POLICY``. A spinning worker takes a core from the thread doing the work between
+    two parallel regions, and on a machine shared with other processes that made fits several
+    times slower (bench/python/bench_shared_machine.py). The runtime reads the variable when it
+    is loaded — here, with the core — so it is set for that moment only and the process's
+    environment is left as it was. (A runtime already loaded by another library keeps its own
+    setting.)"""
+    if "OMP_WAIT_POLICY" in os.environ:
+        yield
+        return
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        yield
+    finally:
+        del os.environ["OMP_WAIT_POLICY"]
 
 
 _module, ISA_LEVEL = _load()

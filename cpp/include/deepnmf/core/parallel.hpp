@@ -1,7 +1,9 @@
 // The library owns its parallel loops: a fixed partition of the work into blocks (independent of
-// the thread count), a static schedule, and per-block partial sums reduced in block order — so a
-// fixed thread count gives bit-identical results, and different thread counts give the same
-// results too. Exceptions thrown by a block are captured and rethrown after the region.
+// the thread count) and per-block partial sums reduced in block order — so the results never
+// depend on the thread count or on which thread ran which block. Blocks are handed out one at a
+// time (dynamic schedule): on a shared machine a thread preempted by another process delays
+// only the block it holds, where a static partition would make the whole team wait for its
+// share. Exceptions thrown by a block are captured and rethrown after the region.
 #pragma once
 
 #include <algorithm>
@@ -52,7 +54,7 @@ void parallel_blocks(Index n_blocks, int n_threads, MakeState&& make_state, Body
     try {
       auto state = make_state();
 #ifdef _OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
 #endif
       for (Index b = 0; b < n_blocks; ++b) {
         try {
