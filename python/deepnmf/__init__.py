@@ -6,16 +6,43 @@ Factorization with Beta Divergences" (2023), on a C++/Eigen/OpenMP core.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from . import datasets, metrics, special, updates
 from ._build_info import VERSION as _VERSION
 from ._core import ISA_LEVEL as _ISA_LEVEL
 from ._engine.base import ConvergenceWarning, InterruptedFitWarning, NotFittedError
 from ._engine.persist import load
-from .deep import DeepNMF
+from ._engine.persist import locate as _locate
 from .divergence import beta_divergence
-from .minvol import MinVolDeepNMF
-from .multilayer import MultilayerNMF
-from .nmf import BetaNMF
+
+if TYPE_CHECKING:
+    from .deep import DeepNMF
+    from .minvol import MinVolDeepNMF
+    from .multilayer import MultilayerNMF
+    from .nmf import BetaNMF
+
+#: The estimators, loaded on first use: they are scikit-learn estimators when it is installed,
+#: and importing scikit-learn takes about 1 s, which the kernels, data sets and metrics do not
+#: need (PEP 562 module __getattr__).
+_ESTIMATORS = {"BetaNMF": "nmf", "MultilayerNMF": "multilayer", "DeepNMF": "deep",
+               "MinVolDeepNMF": "minvol"}
+_locate({name: f"{__name__}.{module}" for name, module in _ESTIMATORS.items()})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ESTIMATORS:
+        cls = getattr(importlib.import_module(f".{_ESTIMATORS[name]}", __name__), name)
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
 
 __version__: str = _VERSION  # pyproject.toml's, written into _build_info.py by the build
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ._engine.base import EstimatorMixin
 from ._engine.data import check_input
 from ._engine.driver import deferred_interrupt, run
+from ._engine.estimator import EstimatorMixin
 from ._engine.history import LossHistory
 from ._engine.layered import (
     Codes,

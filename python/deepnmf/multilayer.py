@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from ._engine.base import EstimatorMixin, InterruptedFitWarning, warn
+from ._engine.base import InterruptedFitWarning, warn
 from ._engine.data import check_input
 from ._engine.driver import deferred_interrupt, warn_unconverged
+from ._engine.estimator import EstimatorMixin
 from ._engine.layered import (
     Codes,
     LayeredMixin,

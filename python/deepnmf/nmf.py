@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ._engine.base import EstimatorMixin, NotFittedError
+from ._engine.base import NotFittedError
 from ._engine.data import check_input
 from ._engine.driver import deferred_interrupt
+from ._engine.estimator import EstimatorMixin
 from ._engine.init import single_start
 from ._engine.layered import check_history
 from ._engine.layers import start_model

@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from .base import EstimatorMixin, NotFittedError
+from .base import NotFittedError
 from .data import DenseData, check_input
+from .estimator import EstimatorMixin
 from .layers import product
 from .validation import Scale, check_feature_names, resolve_n_threads
 

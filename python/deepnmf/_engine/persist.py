@@ -22,6 +22,7 @@ model and never destroys the previous one.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import numbers
@@ -54,6 +55,22 @@ class Registered:
 #: The saved-model classes by name: filled by @register, read by save, load and restore.
 REGISTRY: dict[str, Registered] = {}
 
+#: The module of each class the package exports but has not imported yet (the package loads
+#: its estimators on first use): given by the package's __init__ (``locate``), imported when
+#: a file or a fit first needs the class, which registers it.
+_MODULES: dict[str, str] = {}
+
+
+def locate(modules: dict[str, str]) -> None:
+    """Where ``load`` and ``restore`` find the classes not imported yet: class name → module."""
+    _MODULES.update(modules)
+
+
+def _registered(name: Any) -> Registered | None:
+    if name not in REGISTRY and name in _MODULES:
+        importlib.import_module(_MODULES[name])
+    return REGISTRY.get(name)
+
 
 def register(attributes: dict[str, str], check: Callable[[dict], None] | None = None,
              aliases: dict[str, str] | None = None) -> Callable[[type], type]:
@@ -71,7 +88,9 @@ def restore(name: str, params: dict[str, Any], attributes: dict[str, Any]) -> An
     """A fitted estimator of the registered class ``name`` built from its constructor
     parameters and fitted attributes (what ``load`` does after its checks; also how one
     estimator exposes another's fitted object, e.g. DeepNMF.init_model_)."""
-    entry = REGISTRY[name]
+    entry = _registered(name)
+    if entry is None:
+        raise KeyError(f"no estimator class {name!r} is registered")
     model = entry.cls(**params)
     for key, value in attributes.items():
         setattr(model, key, value)
@@ -214,9 +233,9 @@ def _read(path: Any, f: Any) -> Any:
     meta = json.loads(str(meta_entry))
     if not isinstance(meta, dict):
         raise _Invalid("__meta__ is not a JSON object")
-    if meta.get("format") != FORMAT or meta.get("class") not in REGISTRY:
+    entry = _registered(meta.get("class")) if isinstance(meta.get("class"), str) else None
+    if meta.get("format") != FORMAT or entry is None:
         raise _Invalid(f"unsupported format {meta.get('format')!r} or class {meta.get('class')!r}")
-    entry = REGISTRY[meta["class"]]
     cls, spec = entry.cls, entry.attributes
     params, kinds, scalars = (meta.get(k, {}) for k in ("params", "attributes", "scalars"))
     if not all(isinstance(d, dict) for d in (params, kinds, scalars)):

@@ -68,7 +68,7 @@ void check_compressed(const Compressed<T, I>& c, Index nnz, const char* who) {
 /// entries per block (cache-sized, as block_length) and at least 8 blocks when the lines allow.
 /// Fixed by the structure alone, so results do not depend on the thread count. On Zipf-shaped
 /// data (a few words in most documents) blocks of equal line counts differed in work by an
-/// order of magnitude, which a static schedule cannot balance.
+/// order of magnitude, which blocks of equal line counts cannot balance.
 struct LineBlocks {
   std::vector<Index> start;  // block b is lines [start[b], start[b + 1])
   Index count() const { return Index(start.size()) - 1; }
