@@ -48,7 +48,7 @@ def figure(name: str, shape, models: dict, out: Path) -> list[Path]:
 
     ranks = next(iter(models.values())).ranks_
     cols = max(ranks)
-    fig, axes = plt.subplots(2 * len(models), cols, figsize=(2.4 * cols, 2.5 * 2 * len(models)),
+    fig, axes = plt.subplots(2 * len(models), cols, figsize=(2.3 * cols + 1.4, 2.5 * 2 * len(models)),
                              squeeze=False)
     row = 0
     for label, model in models.items():
@@ -56,25 +56,38 @@ def figure(name: str, shape, models: dict, out: Path) -> list[Path]:
             maps = maps_of(model, layer, shape)
             for k in range(cols):
                 ax = axes[row, k]
-                ax.axis("off")
+                ax.set_xticks([])
+                ax.set_yticks([])
                 if k < len(maps):
                     ax.imshow(maps[k], cmap="viridis")
-                    ax.set_title(f"{label}\nlayer {layer}, #{k + 1}", fontsize=8)
+                    ax.set_title(f"#{k + 1}", fontsize=9)
+                else:
+                    ax.axis("off")
+            axes[row, 0].set_ylabel(f"{label}\nlayer {layer}", fontsize=9)
             row += 1
-    fig.suptitle(f"{name}: abundance maps (rows of H1, then H2 H1)")
+    fig.suptitle(f"{name}: abundance maps, layer 1 (rows of H1) and layer 2 (rows of H2 H1); "
+                 "each map on its own scale", fontsize=10)
     fig.tight_layout()
     p1 = out / f"{name}_abundances.png"
     fig.savefig(p1, dpi=100)
     plt.close(fig)
 
-    fig, axes = plt.subplots(len(models), 2, figsize=(10, 3.2 * len(models)), squeeze=False)
+    fig, axes = plt.subplots(len(models), 2, figsize=(11, 3.4 * len(models)), squeeze=False,
+                             sharex=True)
     for i, (label, model) in enumerate(models.items()):
         for layer in (1, 2):
             W = model.W_[layer - 1]
             ax = axes[i, layer - 1]
-            ax.plot(W / W.sum(axis=0, keepdims=True))
-            ax.set_title(f"{label}: endmembers of layer {layer} (W{layer}, columns normalized)", fontsize=9)
-            ax.set_xlabel("band")
+            for k, spectrum in enumerate((W / W.sum(axis=0, keepdims=True)).T):
+                ax.plot(spectrum, label=f"#{k + 1}")
+            ax.set_title(f"{label}, layer {layer}: columns of W{layer}", fontsize=9)
+            ax.legend(fontsize=8, ncol=len(W.T), loc="upper left", frameon=False)
+            ax.set_ylabel("share of the spectrum", fontsize=8)
+            ax.tick_params(labelsize=8)
+            if i == len(models) - 1:
+                ax.set_xlabel("band")
+    fig.suptitle(f"{name}: endmember spectra (each column scaled to sum to one; #k is abundance map #k)",
+                 fontsize=10)
     fig.tight_layout()
     p2 = out / f"{name}_endmembers.png"
     fig.savefig(p2, dpi=100)
@@ -91,6 +104,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
     for name in args.datasets:
         X, shape = load(name)
         p = PAPER[name]
@@ -110,6 +124,7 @@ def main() -> None:
         models = {f"min-vol deep KL ({args.w_solver})": mv, "multilayer KL": ml}
         for path in figure(name, shape, models, args.out):
             print(f"  saved {path}")
+    print(f"total {time.perf_counter() - start:.1f} s (fits and pictures)")
 
 
 if __name__ == "__main__":

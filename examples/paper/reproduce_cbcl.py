@@ -107,6 +107,7 @@ def main() -> None:
     args = ap.parse_args()
 
     X = load_cbcl_faces().X
+    start = time.perf_counter()
     print(f"deepnmf {deepnmf.__version__} {deepnmf.build_info()}; X {X.shape}, ranks {RANKS}, "
           f"{args.seeds} seeds")
     ratios, sml, sdeep = [], [], []
@@ -116,13 +117,13 @@ def main() -> None:
         ratios.append(r)
         sml.append(a)
         sdeep.append(b)
-        print(f"seed {seed}: ratio {100 * r[-1]} %, sparsity ml {np.round(100 * np.array(a), 1)} "
+        print(f"seed {seed}: ratio {np.round(100 * r[-1], 2)} %, sparsity ml {np.round(100 * np.array(a), 1)} "
               f"deep {np.round(100 * np.array(b), 1)}  ({tml:.1f}s multilayer, {tdeep:.1f}s deep)")
     R = 100 * np.array([r[-1] for r in ratios])
     SM, SD = 100 * np.array(sml), 100 * np.array(sdeep)
 
     def cell(v, p):
-        return f"{v.mean():6.1f} ± {v.std(ddof=1) if len(v) > 1 else 0:4.1f}  ({p[0]} ± {p[1]})"
+        return f"{v.mean():6.1f} ± {v.std(ddof=1) if len(v) > 1 else 0:4.1f}  ({p[0]:5.1f} ± {p[1]:3.1f})"
 
     print(f"\nTable 2 — ours: mean ± std over {args.seeds} seeds (paper: 35 runs)")
     print(f"{'':8} {'error deep/multilayer %':>30} {'sparsity multilayer %':>30} {'sparsity deep %':>30}")
@@ -133,6 +134,7 @@ def main() -> None:
     if not args.no_figures:
         for p in save_figures(args.out, np.array(ratios), ml, deep):
             print(f"saved {p}")
+    print(f"total {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

@@ -234,7 +234,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
         layers = range(1, len(model.H_) + 1) if isinstance(model.H_, list) else [None]
         for layer in layers:
             F = model.features(layer) if layer is not None else model.components_
-            figures[f"features_layer{layer or 1}"] = plotting.plot_basis(F, shape)
+            what = ("rows of H1" if layer == 1 else f"rows of H{layer} ⋯ H1") if layer else "rows of H"
+            figures[f"features_layer{layer or 1}"] = plotting.plot_basis(
+                F, shape, title=f"{type(model).__name__}, layer {layer or 1}: {len(F)} features "
+                                f"({what}), each scaled to its maximum")
     for name, fig in figures.items():
         path = out / f"{name}.png"
         fig.savefig(path, dpi=110)

@@ -2,7 +2,8 @@
 
 Each loader returns a :class:`Dataset`: the matrix ``X`` plus what is needed to read it
 (``meta``: image shape, pixel order, orientation, labels). The files come from N. Gillis's
-nmfbook toolbox (CC0), the standard copies used in the NMF literature.
+nmfbook toolbox (CC0), the standard copies used in the NMF literature, except the 20
+Newsgroups sample (MIT license, see :func:`load_news20`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Dataset", "load_cbcl_faces", "load_hyperspectral", "load_moffett", "load_samson", "load_tumor",
-           "load_swimmer", "load_classic"]
+           "load_swimmer", "load_classic", "load_news20"]
 
 
 @dataclass
@@ -175,3 +176,39 @@ def load_classic() -> Dataset:
     return Dataset(X=X, name="classic", description="classic document-term counts (4 collections)",
                    meta={"labels": labels, "orientation": "documents x words",
                          "collections": {1: "CRANFIELD", 2: "MEDLINE", 3: "CACM", 4: "CISI"}})
+
+
+def load_news20() -> Dataset:
+    """A small 20 Newsgroups corpus with its words: 200 posts, 19–21 from each of 10
+    newsgroups, TF-IDF weighted, as a scipy.sparse CSR matrix of documents × words (200 ×
+    3764; the words that never occur removed).
+
+    ``meta`` holds ``vocabulary`` (the word of each column, an array of str), ``labels`` (the
+    newsgroup of each document, 1–10, named in ``label_names``) and ``super_labels`` (its
+    group, 1–6 = comp, rec, sci, misc.forsale, talk.politics, religion, named in
+    ``super_label_names``): a two-level topic hierarchy to compare a deep model's layers
+    with. From the repository jvendrow/NeuralNMF, MIT license, copyright 2020 Joshua Vendrow
+    (``meta['license']``; the notice ships as ``deepnmf/data/LICENSE-news20.txt``).
+
+    Returns
+    -------
+    data : Dataset
+        ``data.X`` and ``data.meta``.
+    """
+    import scipy.sparse as sp
+
+    with _open("news20_subsampled.npz") as f:
+        d = np.load(f, allow_pickle=False)
+        X = sp.csr_matrix((d["data"].astype(np.float64), d["indices"], d["indptr"]),
+                          shape=tuple(int(s) for s in d["shape"]))
+        meta = {"vocabulary": d["vocabulary"].astype(str),
+                "labels": d["labels"].astype(np.int64),
+                "label_names": {k + 1: str(s) for k, s in enumerate(d["label_names"])},
+                "super_labels": d["super_labels"].astype(np.int64),
+                "super_label_names": {k + 1: str(s) for k, s in enumerate(d["super_label_names"])},
+                "orientation": "documents x words"}
+    with _open("LICENSE-news20.txt") as f:
+        meta["license"] = f.read().decode("utf-8")
+    X.sort_indices()
+    return Dataset(X=X, name="news20", description="20 Newsgroups: 200 posts of 10 newsgroups, "
+                   "TF-IDF", meta=meta)

@@ -17,15 +17,19 @@ from typing import Any
 
 import numpy as np
 
+_NEEDS = "deepnmf.plotting needs matplotlib: pip install matplotlib (from a checkout: pip install \".[plot]\")"
+
+try:  # checked at import, so that a script fails at its imports, not after its fit
+    import matplotlib as _matplotlib  # noqa: F401
+except ImportError as exc:
+    raise ImportError(_NEEDS) from exc
+
 __all__ = ["plot_errors", "plot_basis", "plot_abundances", "plot_hierarchy"]
 
 
 def _plt():
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - exercised without matplotlib only
-        raise ImportError("deepnmf.plotting needs matplotlib: pip install matplotlib (from a "
-                          "checkout: pip install \".[plot]\")") from exc
+    import matplotlib.pyplot as plt
+
     return plt
 
 
@@ -110,12 +114,19 @@ def plot_basis(images: np.ndarray, image_shape: tuple[int, int], *, order: str =
                          f"{int(np.prod(image_shape))}")
     ncols = ncols or int(np.ceil(np.sqrt(k)))
     nrows = int(np.ceil(k / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.2 * nrows), squeeze=False)
+    # small images (faces, 19×19) in small tiles; larger ones (a 95×95 abundance map) get room
+    # for their detail and a number each
+    large = max(image_shape) > 32
+    tile = 2.2 if large else 1.2
+    fig, axes = plt.subplots(nrows, ncols, figsize=(tile * ncols, (tile + 0.25 * large) * nrows + 0.4 * bool(title)),
+                             squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < k:
             img = images[i].reshape(image_shape, order=order)
             ax.imshow(img / max(img.max(), 1e-300), cmap=cmap, interpolation="nearest")
+            if large:
+                ax.set_title(f"#{i + 1}", fontsize=9)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -158,63 +169,122 @@ def plot_abundances(model: Any, image_shape: tuple[int, int], *, layers: Sequenc
     return fig
 
 
-def plot_hierarchy(model: Any, labels: Sequence[Sequence[str]] | None = None, *, top: int = 2) -> Any:
-    """The components of every layer as nodes (layer 1 at the bottom) and, for each component
-    of layer ℓ+1, edges from the ``top`` components of layer ℓ with the largest weights in its
-    row of Hℓ+1 (rows sum to one in DeepNMF), edge width ∝ weight. Each layer's nodes are
-    ordered by the mean position of the components they feed, so few edges cross.
+def _hierarchy_edges(Hn: np.ndarray, top: int, min_weight: float) -> list[tuple[int, int, float, bool]]:
+    """Edges (lower j, upper k, weight, strongest-use) between two layers from Hn (r_upper ×
+    r_lower, rows scaled to sum to one): each upper component's ``top`` largest weights that
+    reach ``min_weight``, then, for a lower component left without an edge, one to the upper
+    component that uses it most (flagged, drawn dashed)."""
+    edges = []
+    for k in range(Hn.shape[0]):
+        for j in np.argsort(-Hn[k], kind="stable")[:top]:
+            if Hn[k, j] >= min_weight or not edges or edges[-1][1] != k:
+                edges.append((int(j), k, float(Hn[k, j]), False))
+    linked = {j for j, _, _, _ in edges}
+    for j in range(Hn.shape[1]):
+        if j not in linked:
+            k = int(np.argmax(Hn[:, j]))
+            edges.append((j, k, float(Hn[k, j]), True))
+    return edges
+
+
+def plot_hierarchy(model: Any, labels: Sequence[Sequence[str]] | None = None, *, top: int = 2,
+                   min_weight: float = 0.1) -> Any:
+    """The components of every layer as nodes (layer 1 at the bottom) and edges that say how
+    each component of layer ℓ+1 is made of those of layer ℓ: its row of Hℓ+1 (rows sum to
+    one in DeepNMF, scaled to one otherwise), edge width ∝ weight.
+
+    How to read it: a solid edge joins a component of layer ℓ+1 to one of the ``top`` largest
+    parts of its row (those of weight at least ``min_weight``; the largest is always drawn); a
+    component of layer ℓ that no such edge reaches is joined, dashed, to the component of layer
+    ℓ+1 that uses it most, so that every node is placed in the tree. Each layer's nodes are
+    ordered by the mean position of the components they are joined to, so few edges cross.
 
     Parameters
     ----------
     model : fitted layered estimator
     labels : sequence of sequences of str, optional
         ``labels[ℓ-1][k]`` names component k of layer ℓ — e.g. from
-        :func:`deepnmf.metrics.top_features`. Default: the component numbers.
+        :func:`deepnmf.metrics.top_features` (with ``sep="\\n"`` for one word per line).
+        Default: the component numbers.
     top : int, default 2
-        Edges drawn into each component of layer ℓ+1.
+        At most this many solid edges into each component of layer ℓ+1.
+    min_weight : float, default 0.1
+        Solid edges below this weight (beyond each component's largest) are left out.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
     """
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ValueError(f"top must be a positive integer, got {top!r}")
+    if not 0 <= min_weight <= 1:
+        raise ValueError(f"min_weight must be in [0, 1], got {min_weight!r}")
     plt = _plt()
     H = model.H_
     ranks = [h.shape[0] for h in H]
     L = len(ranks)
-    fig, ax = plt.subplots(figsize=(min(18.0, max(6.0, 0.22 * ranks[0])), 1.8 * L))
+    names = [[labels[l][k] if labels is not None and l < len(labels) and k < len(labels[l])
+              else str(k + 1) for k in range(r)] for l, r in enumerate(ranks)]
     weights = [None] + [h / np.maximum(h.sum(axis=1, keepdims=True), 1e-300) for h in H[1:]]
-    # Node positions in [0, 1] by barycentric ordering (Sugiyama-style sweeps): each layer is
-    # ordered by the mean position of the nodes it is connected to in the layer just placed
-    # (columns or rows of Hℓ+1), alternately downwards and upwards, so that few edges cross.
+    edges = [None] + [_hierarchy_edges(weights[l], top, min_weight) for l in range(1, L)]
+
+    # Sizes: each node gets the width of its longest label line (fontsize 8 → ~0.075 in per
+    # character); a layer too crowded for its labels turns them vertical.
+    fontsize = 8 if max(ranks) <= 24 else 6
+    char_in = 0.62 * fontsize / 72
+    lines = [[n.split("\n") for n in layer] for layer in names]
+    node_in = [max(max(len(t) for t in n) for n in layer) * char_in + 0.15 for layer in lines]
+    width = float(np.clip(max(r * w for r, w in zip(ranks, node_in)), 6.0, 22.0))
+    vertical = [r * w > width for r, w in zip(ranks, node_in)]
+    depth_in = [(max(max(len(t) for t in n) for n in layer) * char_in if v else
+                 max(len(n) for n in layer) * fontsize * 1.25 / 72) for layer, v in zip(lines, vertical)]
+    # labels hang below their nodes: layer ℓ+1 sits its labels' depth plus room for the edges
+    # above layer ℓ (y in inches, about)
+    gaps = [0.8 + 0.02 * ranks[l] + depth_in[l] for l in range(1, L)]  # wide layers: steeper edges
+    ys = np.cumsum([0.0] + gaps)
+    fig, ax = plt.subplots(figsize=(width, float(depth_in[0] + ys[-1] + 0.9)))
+
+    # Node positions in [0, 1] by barycentric ordering (Sugiyama-style sweeps), over the edges
+    # drawn: alternately downwards and upwards, so that few edges cross.
     def spread(centre: np.ndarray) -> np.ndarray:
         pos = np.empty(len(centre))
         pos[np.argsort(centre, kind="stable")] = np.linspace(0, 1, len(centre)) if len(centre) > 1 else 0.5
         return pos
 
+    def adjacency(l: int) -> np.ndarray:  # r_l × r_{l-1}, weights of the drawn edges
+        A = np.zeros((ranks[l], ranks[l - 1]))
+        for j, k, w, _ in edges[l]:
+            A[k, j] = max(w, 1e-3)
+        return A
+
+    adj = [None] + [adjacency(l) for l in range(1, L)]
     xs: list[np.ndarray] = [spread(np.arange(float(r))) for r in ranks]
-    for _ in range(3):
-        for l in range(L - 2, -1, -1):  # down: node j of layer ℓ by the nodes it feeds
-            Wn = weights[l + 1]
-            feed = Wn.sum(axis=0)
-            xs[l] = spread((xs[l + 1] @ Wn) / np.where(feed > 0, feed, 1.0))
-        for l in range(1, L):  # up: node k of layer ℓ+1 by the nodes that feed it (rows sum to 1)
-            xs[l] = spread(weights[l] @ xs[l - 1])
+    for _ in range(4):
+        for l in range(L - 2, -1, -1):  # down: node j of layer ℓ by the nodes it is joined to
+            A = adj[l + 1]
+            feed = A.sum(axis=0)
+            xs[l] = spread((xs[l + 1] @ A) / np.where(feed > 0, feed, 1.0))
+        for l in range(1, L):  # up: node k of layer ℓ+1 by the nodes it is made of
+            A = adj[l]
+            xs[l] = spread((A @ xs[l - 1]) / np.maximum(A.sum(axis=1), 1e-300))
     for l in range(1, L):
-        Hn = weights[l]
-        for k in range(ranks[l]):
-            for j in np.argsort(Hn[k])[::-1][:top]:
-                ax.plot([xs[l - 1][j], xs[l][k]], [l - 1, l], color="tab:blue",
-                        lw=0.5 + 4 * Hn[k, j], alpha=0.7)
-    fontsize = 7 if ranks[0] <= 40 else 5
+        for j, k, w, dashed in edges[l]:
+            # up to the bottom of the upper node's label, so that no edge crosses a label
+            ax.plot([xs[l - 1][j], xs[l][k]], [ys[l - 1], ys[l] - depth_in[l] - 0.12], color="tab:blue",
+                    lw=0.6 + 4 * w, alpha=0.45 if dashed else 0.75, ls="--" if dashed else "-",
+                    zorder=1)
     for l, r in enumerate(ranks):
-        ax.scatter(xs[l], np.full(r, l), s=60 if r <= 40 else 20, color="tab:orange", zorder=3)
+        ax.scatter(xs[l], np.full(r, ys[l]), s=40 if r <= 40 else 14, color="tab:orange", zorder=3)
         for k in range(r):
-            text = labels[l][k] if labels is not None and l < len(labels) and k < len(labels[l]) else str(k + 1)
-            ax.annotate(text, (xs[l][k], l), textcoords="offset points", xytext=(0, 7),
-                        ha="center", fontsize=fontsize, rotation=0 if r <= 40 else 90)
-    ax.set_yticks(range(len(ranks)))
-    ax.set_yticklabels([f"layer {l + 1} (r={r})" for l, r in enumerate(ranks)])
+            ax.annotate(names[l][k], (xs[l][k], ys[l]), textcoords="offset points",
+                        xytext=(0, -6), ha="center", va="top", fontsize=fontsize,
+                        rotation=90 if vertical[l] else 0, linespacing=1.0, zorder=4)
+    ax.set_yticks(ys)
+    ax.set_yticklabels([f"layer {l + 1}\n(r = {r})" for l, r in enumerate(ranks)])
     ax.set_xticks([])
-    ax.set_ylim(-0.5, len(ranks) - 0.3)
+    ax.set_xlim(-0.04, 1.04)
+    ax.set_ylim(-depth_in[0] - 0.3, ys[-1] + 0.35)
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
     fig.tight_layout()
     return fig

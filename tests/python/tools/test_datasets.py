@@ -41,3 +41,20 @@ def test_classic_collections_are_named_by_their_sizes():
     sizes = Counter(int(v) for v in data.meta["labels"])
     named = {data.meta["collections"][label]: n for label, n in sizes.items()}
     assert named == {"CRANFIELD": 1398, "MEDLINE": 1033, "CACM": 3203, "CISI": 1460}
+
+
+def test_news20_with_its_words_labels_and_notice():
+    d = datasets.load_news20()
+    assert sp.isspmatrix_csr(d.X) and d.X.shape == (200, 3764) and d.X.nnz == 8473
+    assert d.X.has_sorted_indices and d.X.dtype == np.float64 and d.X.min() >= 0
+    assert (d.X.getnnz(axis=0) > 0).all()  # every word occurs
+    vocab = d.meta["vocabulary"]
+    assert vocab.shape == (3764,) and len(set(vocab)) == 3764
+    labels, groups = d.meta["labels"], d.meta["super_labels"]
+    assert set(np.unique(labels)) == set(range(1, 11)) and set(np.unique(groups)) == set(range(1, 7))
+    # every newsgroup lies in one group, whose name is part of its own (comp.graphics: comp;
+    # talk.religion.misc: religion)
+    for k, name in d.meta["label_names"].items():
+        (group,) = np.unique(groups[labels == k])
+        assert d.meta["super_label_names"][int(group)] in name
+    assert "MIT License" in d.meta["license"] and "Joshua Vendrow" in d.meta["license"]
