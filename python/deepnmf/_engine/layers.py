@@ -46,9 +46,13 @@ def check_ranks(ranks: Any, shape: tuple[int, int]) -> list[int]:
 def explicit_weights(weights: Any, L: int) -> np.ndarray:
     """Given λℓ: L positive finite numbers whose ratios λℓ+1/λℓ (what the coupled updates
     use) are finite and nonzero too — [5e-324, 1] has the ratio 2e323 = inf."""
-    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    problem = ValueError(f"weights must be 'auto' or {L} positive finite numbers, got {weights!r}")
+    items = [weights] if np.ndim(weights) == 0 else list(np.asarray(weights, dtype=object).reshape(-1))
+    if any(isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) for v in items):
+        raise problem  # strings, None, booleans: not NumPy's conversion message
+    w = np.array([float(v) for v in items], dtype=np.float64)
     if w.shape != (L,) or not np.all(np.isfinite(w)) or not np.all(w > 0):
-        raise ValueError(f"weights must be 'auto' or {L} positive finite numbers, got {weights!r}")
+        raise problem
     with np.errstate(over="ignore", under="ignore", divide="ignore"):
         ratios = w[1:] / w[:-1]
     if not (np.all(np.isfinite(ratios)) and np.all(ratios > 0)):

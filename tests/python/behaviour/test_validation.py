@@ -104,7 +104,8 @@ def test_rank_warning_said_once_at_the_callers_line():
     assert len(said) == 1 and said[0].filename == __file__
 
 
-@pytest.mark.parametrize("weights", [[1.0], [1.0, 0.0], [1.0, -2.0], [1.0, np.nan], "balanced"])
+@pytest.mark.parametrize("weights", [[1.0], [1.0, 0.0], [1.0, -2.0], [1.0, np.nan], "balanced",
+                                     ["a", 1.0], [None, 1.0], [True, 1.0], ["1", "2"]])
 def test_weights_out_of_range(weights):
     bad(GOOD, "weights", lambda: DeepNMF([3, 2], weights=weights, init_iter=2, max_iter=1))
 
@@ -270,3 +271,18 @@ def test_no_warning_on_good_input():
         warnings.simplefilter("error")
         BetaNMF(2, max_iter=5, tol=0).fit(GOOD)
         DeepNMF([3, 2], init_iter=3, max_iter=2, tol=0).fit(GOOD)
+
+
+@pytest.mark.parametrize("make,name", [
+    (lambda: BetaNMF(2, random_state="0"), "random_state"),
+    (lambda: DeepNMF([3, 2], random_state=1.5), "random_state"),
+    (lambda: MinVolDeepNMF([3, 2], alpha_tilde="abc"), "alpha_tilde"),
+    (lambda: MinVolDeepNMF([3, 2], alpha_tilde="0.45"), "alpha_tilde"),
+    (lambda: MinVolDeepNMF([3, 2], weights=["a", 1.0]), "weights"),
+    (lambda: MinVolDeepNMF([3, 2], delta="1"), "delta"),
+])
+def test_strings_and_wrong_types_get_the_library_message(make, name):
+    """One validation voice: the parameter's name and what it takes, never NumPy's
+    conversion error; a number given as a string is refused, not converted."""
+    with pytest.raises(ValueError, match=rf"^{name}\b"):
+        make().fit(GOOD)
