@@ -214,8 +214,7 @@ double coupled_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef
                         bool want_loss) {
   const Beta b(beta);
   require(b.kind == Beta::KL, "coupled_w: sparse data is supported for beta = 1 only");
-  require(W.cols() == Ht.cols() && Ycsr.outer == W.rows() && Ycsr.inner == Ht.rows(),
-          "coupled_w: shapes do not agree for Y ≈ W H");
+  require_sparse_product_shapes(Ycsr, true, W, Ht, "coupled_w");
   require_distinct(span_of(W), span_of(Ht), "coupled_w", "W", "H");
   require_distinct(span_of(W), span_of(W_bar), "coupled_w", "W", "W_bar");
   require_distinct_from(span_of(W), Ycsr, "coupled_w", "W");

@@ -4,6 +4,7 @@
 
 #include "deepnmf/beta/elementwise.hpp"
 #include "deepnmf/core/parallel.hpp"
+#include "deepnmf/core/reduce.hpp"
 #include "deepnmf/beta/passes_sparse.hpp"
 
 namespace deepnmf {
@@ -76,8 +77,7 @@ template <class T, class I>
 double beta_divergence_wh_sparse(const Compressed<T, I>& Xcsr, const CMatRef<T>& W,
                                  const CMatRef<T>& Ht, double beta, int n_threads) {
   require(Beta(beta).kind == Beta::KL, "beta_divergence: sparse data is supported for beta = 1");
-  require(W.cols() == Ht.cols() && Xcsr.outer == W.rows() && Xcsr.inner == Ht.rows(),
-          "beta_divergence: shapes do not agree for X ≈ W H");
+  require_sparse_product_shapes(Xcsr, true, W, Ht, "beta_divergence", "X");
   check_data(W, "W", Beta(beta), false);
   check_data(Ht, "H", Beta(beta), false);
   return w_pass_sparse<T, I>(Xcsr, W, Ht, n_threads, true, LossOnly());

@@ -62,10 +62,7 @@ template <class T, class I>
 double majorizer_w_sparse(const Compressed<T, I>& Ycsr, const CMatRef<T>& W,
                           const CMatRef<T>& Ht, MatRef<T> P, MatRef<T> Q, int n_threads,
                           bool want_loss) {
-  require(W.cols() == Ht.cols() && Ycsr.outer == W.rows() && Ycsr.inner == Ht.rows(),
-          "majorizer_w: shapes do not agree for Y ≈ W H: Y " +
-              shape_str(Ycsr.outer, Ycsr.inner) + ", W " + shape_of(W) + ", H " +
-              shape_str(Ht.cols(), Ht.rows()));
+  require_sparse_product_shapes(Ycsr, true, W, Ht, "majorizer_w");
   require_outputs<T>(P, Q, W.rows(), W.cols(), "majorizer_w", {{span_of(W), "W"}, {span_of(Ht), "H"}});
   require_distinct_from(span_of(P), Ycsr, "majorizer_w", "P");
   require_distinct_from(span_of(Q), Ycsr, "majorizer_w", "Q");
@@ -81,10 +78,7 @@ template <class T, class I>
 double majorizer_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W,
                           const CMatRef<T>& Ht, MatRef<T> Pt, MatRef<T> Qt, int n_threads,
                           bool want_loss) {
-  require(W.cols() == Ht.cols() && Ycsc.inner == W.rows() && Ycsc.outer == Ht.rows(),
-          "majorizer_h: shapes do not agree for Y ≈ W H: Y " +
-              shape_str(Ycsc.inner, Ycsc.outer) + ", W " + shape_of(W) + ", H " +
-              shape_str(Ht.cols(), Ht.rows()));
+  require_sparse_product_shapes(Ycsc, false, W, Ht, "majorizer_h");
   require_outputs<T>(Pt, Qt, Ht.rows(), Ht.cols(), "majorizer_h",
                      {{span_of(W), "W"}, {span_of(Ht), "H"}});
   require_distinct_from(span_of(Pt), Ycsc, "majorizer_h", "P");

@@ -105,9 +105,7 @@ double mu_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W, MatRef<T> 
                    bool row_sums_one, int n_threads, bool want_loss) {
   const Beta b(beta);
   require_kl_for_sparse(b, "mu_h");
-  require(W.cols() == Ht.cols() && Ycsc.inner == W.rows() && Ycsc.outer == Ht.rows(),
-          "mu_h: shapes do not agree for Y ≈ W H: Y " + shape_str(Ycsc.inner, Ycsc.outer) +
-              ", W " + shape_of(W) + ", H " + shape_str(Ht.cols(), Ht.rows()));
+  require_sparse_product_shapes(Ycsc, false, W, Ht, "mu_h");
   require_distinct(span_of(Ht), span_of(W), "mu_h", "H", "W");
   require_distinct_from(span_of(Ht), Ycsc, "mu_h", "H");
   require_product_in_range_t<T>(W, Ht, "mu_h");
@@ -135,9 +133,7 @@ double mu_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& 
                    int n_threads, bool want_loss) {
   const Beta b(beta);
   require_kl_for_sparse(b, "mu_w");
-  require(W.cols() == Ht.cols() && Ycsr.outer == W.rows() && Ycsr.inner == Ht.rows(),
-          "mu_w: shapes do not agree for Y ≈ W H: Y " + shape_str(Ycsr.outer, Ycsr.inner) +
-              ", W " + shape_of(W) + ", H " + shape_str(Ht.cols(), Ht.rows()));
+  require_sparse_product_shapes(Ycsr, true, W, Ht, "mu_w");
   require_distinct(span_of(W), span_of(Ht), "mu_w", "W", "H");
   require_distinct_from(span_of(W), Ycsr, "mu_w", "W");
   require_product_in_range_t<T>(W, Ht, "mu_w");

@@ -315,8 +315,7 @@ template <class T, class I>
 AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht,
                            const CMatRef<double>* W_bar, double alpha, double lam, double delta, double rho,
                            double tol, int max_iter, int n_threads, bool adaptive_rho, bool exact) {
-  require(W.cols() == Ht.cols() && Ycsr.outer == W.rows() && Ycsr.inner == Ht.rows(),
-          "minvol_w: shapes do not agree for Y ≈ W H");
+  require_sparse_product_shapes(Ycsr, true, W, Ht, "minvol_w");
   require_distinct(span_of(W), span_of(Ht), "minvol_w", "W", "H");
   require_distinct_from(span_of(W), Ycsr, "minvol_w", "W");
   require_product_in_range_t<T>(W, Ht, "minvol_w");

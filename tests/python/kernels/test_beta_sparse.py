@@ -390,3 +390,34 @@ def test_sum_to_one_update_on_sparse_data_with_floored_entries(dtype):
     np.testing.assert_allclose(Hs.astype(np.float64).sum(axis=1), 1.0,
                                atol=1e-12 if dtype == np.float64 else 1e-6)
     assert Hs.min() >= eps
+
+
+def test_every_sparse_kernel_names_the_three_shapes_when_they_disagree():
+    """The shape precondition of Y ≈ W H with Y sparse is written once
+    (core/compressed.hpp): every kernel's message names Y, W and H with their shapes."""
+    X, W, H = problem(15)
+    csr = _core.compressed(X.indptr, X.indices, X.data, *X.shape)
+    C = X.tocsc()
+    csc = _core.compressed(C.indptr, C.indices, C.data, X.shape[1], X.shape[0])
+    W_short = W[:-1].copy()  # one row too few
+    Hf = np.asfortranarray(H)
+    P, Q = np.empty_like(W_short), np.empty_like(W_short)
+    Pt, Qt = np.empty_like(Hf), np.empty_like(Hf)
+    m, n = X.shape
+    calls = {
+        "mu_w": lambda: _core.mu_w_sparse(csr, W_short, Hf, 1.0),
+        "mu_h": lambda: _core.mu_h_sparse(csc, W_short, Hf, 1.0),
+        "coupled_w": lambda: _core.coupled_w_sparse(csr, W_short, Hf, W_short.copy(), 1.0, 1.0),
+        "majorizer_w": lambda: _core.majorizer_w_sparse(csr, W_short, Hf, P, Q),
+        "majorizer_h": lambda: _core.majorizer_h_sparse(csc, W_short, Hf, Pt, Qt),
+        "beta_divergence": lambda: _core.beta_divergence_wh_sparse(csr, W_short, Hf, 1.0),
+        "minvol_w": lambda: _core.minvol_w_sparse(csr, W_short, Hf, None, 0.1, 1.0, 1.0, 100.0,
+                                                  1e-6, 10),
+    }
+    for who, call in calls.items():
+        data = "X" if who == "beta_divergence" else "Y"
+        with pytest.raises(ValueError) as info:
+            call()
+        msg = str(info.value)
+        assert msg.startswith(f"{who}: shapes do not agree for {data} ≈ W H"), msg
+        assert f"{data} ({m}, {n})" in msg and f"W ({m - 1}, 4)" in msg and f"H (4, {n})" in msg, msg

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "deepnmf/beta/beta.hpp"
+#include "deepnmf/core/compressed.hpp"
 #include "deepnmf/core/types.hpp"
 
 namespace deepnmf {
@@ -21,9 +22,6 @@ double coupled_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CM
 template <class T>
 void coupled_w_row(const T* w_tilde, const T* w_bar, const T* P, const T* Q, T* w_new, Index r,
                    double lam, const Beta& beta);
-
-template <class T, class I>
-struct Compressed;
 
 /// coupled_w on sparse CSR data (β = 1): O(nnz·r); H passed as Ht = Hᵀ (see passes_sparse.hpp).
 template <class T, class I>

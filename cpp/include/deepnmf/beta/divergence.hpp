@@ -1,6 +1,7 @@
 // β-divergence Dβ(X, V) = Σ_ij dβ(x_ij | v_ij) for any real β (see beta.hpp for conventions).
 #pragma once
 
+#include "deepnmf/core/compressed.hpp"
 #include "deepnmf/core/types.hpp"
 
 namespace deepnmf {
@@ -14,9 +15,6 @@ double beta_divergence(const CMatRef<T>& X, const CMatRef<T>& V, double beta, in
 template <class T>
 double beta_divergence_wh(const CMatRef<T>& X, const CMatRef<T>& W, const CMatRef<T>& H,
                           double beta, int n_threads);
-
-template <class T, class I>
-struct Compressed;
 
 /// D_KL(X, W H) for sparse CSR X (β = 1): O(nnz·r); H passed as Ht = Hᵀ (see passes_sparse.hpp).
 template <class T, class I>

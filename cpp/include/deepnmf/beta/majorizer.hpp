@@ -4,12 +4,10 @@
 // without a fused kernel per combination; the fused updates stay the hot paths.
 #pragma once
 
+#include "deepnmf/core/compressed.hpp"
 #include "deepnmf/core/types.hpp"
 
 namespace deepnmf {
-
-template <class T, class I>
-struct Compressed;
 
 /// P = (WH)^(β−1) Hᵀ and Q = (Y ⊙ (WH)^(β−2)) Hᵀ (m×r) into P and Q, without forming W H
 /// whole. Returns Dβ(Y, W H) when want_loss (else 0).

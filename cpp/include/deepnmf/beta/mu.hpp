@@ -3,6 +3,7 @@
 // Section 3.2.1), in place.
 #pragma once
 
+#include "deepnmf/core/compressed.hpp"
 #include "deepnmf/core/types.hpp"
 
 namespace deepnmf {
@@ -20,9 +21,6 @@ double mu_h(const CMatRef<T>& Y, const CMatRef<T>& W, MatRef<T> H, double beta,
 template <class T>
 double mu_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, double beta, int n_threads,
             bool want_loss);
-
-template <class T, class I>
-struct Compressed;
 
 /// mu_h on sparse data given in CSC (columns of Y), β = 1 only: O(nnz·r) per update. H is
 /// passed as Ht = Hᵀ (n×r, see passes_sparse.hpp) and updated in place.

@@ -8,10 +8,12 @@
 // The blocks are fixed by the shapes alone, so the result does not depend on the thread count.
 #pragma once
 
+#include <array>
 #include <vector>
 
 #include "deepnmf/beta/elementwise.hpp"
 #include "deepnmf/core/parallel.hpp"
+#include "deepnmf/core/reduce.hpp"
 #include "deepnmf/core/width_dispatch.hpp"
 
 namespace deepnmf {
@@ -93,37 +95,22 @@ double block_slab(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H,
 }
 
 /// The reduction of the passes that sum over Y's long dimension (h_pass_by_rows,
-/// w_pass_by_cols): add(blk, ws, Ps, Qs) runs block blk and adds its products to the partials
-/// Qs and *Ps (Ps null when needs_A is false), returning the block's loss. The blocks go into a
-/// fixed number of rows×cols partials — consecutive blocks, in order; at most 64 and at most
-/// max_parts (the callers keep them within half of Y's size, P's as many again) — which are
-/// then added in order: the result depends on the shapes only, never on the thread count.
-/// Fills Q (and P when use_A); returns the blocks' losses summed in order.
+/// w_pass_by_cols), core/reduce.hpp's block sums: add(blk, ws, Ps, Qs) runs block blk and adds
+/// its products to the partials Qs and *Ps (Ps null when needs_A is false), returning the
+/// block's loss. Fills Q (and P when use_A); returns the blocks' losses summed in order.
 template <class T, class AddBlock>
 double reduce_blocks(const Blocking& blocks, Index max_parts, Index rows, Index cols, bool use_A,
                      int n_threads, Mat<T>& P, Mat<T>& Q, AddBlock&& add) {
-  const Index n_parts =
-      std::max<Index>(1, std::min<Index>({blocks.count, Index(64), max_parts}));
-  std::vector<Mat<T>> Qp(static_cast<size_t>(n_parts));
-  std::vector<Mat<T>> Pp(static_cast<size_t>(use_A ? n_parts : 0));
-  std::vector<double> loss(static_cast<size_t>(blocks.count), 0.0);
-  parallel_blocks(
-      n_parts, n_threads, [] { return SlabWorkspace<T>(); },
-      [&](Index part, SlabWorkspace<T>& ws) {
-        Mat<T>& Qs = Qp[static_cast<size_t>(part)];
-        Mat<T>* Ps = use_A ? &Pp[static_cast<size_t>(part)] : nullptr;
-        Qs.setZero(rows, cols);
-        if (Ps) Ps->setZero(rows, cols);
-        const Index b0 = part * blocks.count / n_parts, b1 = (part + 1) * blocks.count / n_parts;
-        for (Index blk = b0; blk < b1; ++blk) loss[static_cast<size_t>(blk)] = add(blk, ws, Ps, Qs);
+  std::array<Mat<T>, 2> sums;  // Q, then P
+  const double loss = reduce_block_sums<T, 2>(
+      blocks, max_parts, rows, cols, use_A ? 2 : 1, n_threads, sums,
+      [] { return SlabWorkspace<T>(); },
+      [&](Index blk, SlabWorkspace<T>& ws, std::array<Mat<T>, 2>& part) {
+        return add(blk, ws, use_A ? &part[1] : nullptr, part[0]);
       });
-  Q = std::move(Qp[0]);
-  for (Index p = 1; p < n_parts; ++p) Q += Qp[static_cast<size_t>(p)];
-  if (use_A) {
-    P = std::move(Pp[0]);
-    for (Index p = 1; p < n_parts; ++p) P += Pp[static_cast<size_t>(p)];
-  }
-  return ordered_sum(loss);
+  Q = std::move(sums[0]);
+  if (use_A) P = std::move(sums[1]);
+  return loss;
 }
 
 /// Whether the W-type pass runs over column blocks (w_pass_by_cols): the mirror of

@@ -18,50 +18,13 @@
 
 #include "deepnmf/beta/beta.hpp"
 #include "deepnmf/beta/passes.hpp"
+#include "deepnmf/core/compressed.hpp"
 #include "deepnmf/core/parallel.hpp"
+#include "deepnmf/core/reduce.hpp"
 #include "deepnmf/core/simd_rows.hpp"
 #include "deepnmf/core/vector_log.hpp"
 
 namespace deepnmf {
-
-/// Compressed sparse rows (or columns, with rows/cols swapped): outer index ptr[k]..ptr[k+1]
-/// into idx (inner indices, sorted, no duplicates) and val (positive values).
-template <class T, class I>
-struct Compressed {
-  Index outer = 0, inner = 0;
-  const I* ptr = nullptr;
-  const I* idx = nullptr;
-  const T* val = nullptr;
-};
-
-/// An output must not share memory with the arrays of the sparse data (see require_distinct).
-template <class T, class I>
-void require_distinct_from(const Span& out, const Compressed<T, I>& Y, const std::string& who,
-                           const char* out_name) {
-  const Index nnz = Y.ptr ? Index(Y.ptr[Y.outer]) : 0;
-  require_distinct(out, span_of_range(Y.val, nnz), who, out_name, "the data's values");
-  require_distinct(out, span_of_range(Y.idx, nnz), who, out_name, "the data's indices");
-  require_distinct(out, span_of_range(Y.ptr, Y.outer + 1), who, out_name, "the data's pointer");
-}
-
-/// Checks the structure once per call (the kernels index with it): sizes, monotone ptr,
-/// inner indices in range; values nonnegative and not NaN.
-template <class T, class I>
-void check_compressed(const Compressed<T, I>& c, Index nnz, const char* who) {
-  const std::string w(who);
-  require(c.outer >= 0 && c.inner >= 0, w + ": negative shape");
-  require(Index(c.ptr[0]) == 0 && Index(c.ptr[c.outer]) == nnz,
-          w + ": index pointer does not span the stored entries");
-  bool monotone = true, in_range = true, nonnegative = true;  // messages only on failure
-  for (Index k = 0; k < c.outer; ++k) monotone &= c.ptr[k] <= c.ptr[k + 1];
-  for (Index p = 0; p < nnz; ++p) {
-    in_range &= c.idx[p] >= 0 && Index(c.idx[p]) < c.inner;
-    nonnegative &= c.val[p] >= T(0);
-  }
-  require(monotone, w + ": index pointer not monotone");
-  require(in_range, w + ": index out of range");
-  require(nonnegative, w + ": values must be nonnegative and not NaN");
-}
 
 /// A partition of the lines (rows of CSR, columns of CSC) into blocks of about equal work, the
 /// line's nonzeros times r plus r for its own rows of the factor and the majorizer, about 2^17

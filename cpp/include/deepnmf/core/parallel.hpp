@@ -108,11 +108,4 @@ inline Index block_length(Index other, Index n, Index target = Index(1) << 17,
   return std::min(b, n);
 }
 
-/// Sum of per-block partial sums, in block order (deterministic).
-inline double ordered_sum(const std::vector<double>& parts) {
-  double s = 0.0;
-  for (double p : parts) s += p;
-  return s;
-}
-
 }  // namespace deepnmf

@@ -13,6 +13,7 @@
 // minimizer of (24). The tests compare this W-step with a generic constrained solver.
 #pragma once
 
+#include "deepnmf/core/compressed.hpp"
 #include "deepnmf/core/types.hpp"
 
 namespace deepnmf {
@@ -79,9 +80,6 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
 /// number of outer Newton iterations over the columns.
 int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const CMatRef<double>* W_bar,
                        double lam, VecD& mu, MatD& W);
-
-template <class T, class I>
-struct Compressed;
 
 /// minvol_w on sparse CSR data (the first layer); H passed as Ht = Hᵀ (see passes_sparse.hpp).
 template <class T, class I>
