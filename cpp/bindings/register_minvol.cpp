@@ -15,8 +15,10 @@ void register_minvol_t(py::module_& m) {
         AdmmReport rep;
         {
           py::gil_scoped_release nogil;
-          rep = minvol_w<T>(Y, W, H, W_bar.get(), alpha, lam, delta, rho, tol, max_iter,
-                            n_threads, adaptive_rho, exact);
+          rep = minvol_w<T>(Y, W, H, W_bar.get(),
+                            MinvolWOptions{alpha, lam, delta, rho, tol, max_iter, adaptive_rho,
+                                           exact},
+                            n_threads);
         }
         return report_dict(rep);
       },

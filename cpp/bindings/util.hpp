@@ -186,8 +186,9 @@ struct SparseCalls {
     {
       py::gil_scoped_release nogil;
       Ht.load(n_threads);
-      rep = minvol_w_sparse<T, I>(Yr, W, Ht.ref(), W_bar.get(), alpha, lam, delta, rho, tol,
-                                  max_iter, n_threads, adaptive_rho, exact);
+      rep = minvol_w_sparse<T, I>(
+          Yr, W, Ht.ref(), W_bar.get(),
+          MinvolWOptions{alpha, lam, delta, rho, tol, max_iter, adaptive_rho, exact}, n_threads);
     }
     return report_dict(rep);
   }

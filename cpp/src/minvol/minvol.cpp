@@ -225,9 +225,9 @@ double minvol_block_objective(const MinvolBlock& blk, const LogdetMajorizer& maj
 namespace {
 
 template <class T, class Pass>
-AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const CMatRef<double>* W_bar, double alpha, double lam,
-                         double delta, double rho, double tol, int max_iter, bool adaptive_rho,
-                         bool exact) {
+AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const CMatRef<double>* W_bar,
+                         const MinvolWOptions& options) {
+  const auto [alpha, lam, delta, rho, tol, max_iter, adaptive_rho, exact] = options;
   require(std::isfinite(alpha) && alpha >= 0.0, "alpha must be a nonnegative finite number");
   require(all_positive(W), "minvol_w: W must be positive (floor it at eps)");
   const Index m = W.rows(), r = W.cols();
@@ -298,8 +298,7 @@ AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const CMatRef<double>* W_bar,
 
 template <class T>
 AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CMatRef<double>* W_bar,
-                    double alpha, double lam, double delta, double rho, double tol, int max_iter,
-                    int n_threads, bool adaptive_rho, bool exact) {
+                    const MinvolWOptions& options, int n_threads) {
   require_product_shapes(Y, W, H, "minvol_w");
   require_distinct(span_of(W), span_of(Y), "minvol_w", "W", "Y");
   require_distinct(span_of(W), span_of(H), "minvol_w", "W", "H");
@@ -308,13 +307,13 @@ AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const
   const Beta kl(1.0);
   return minvol_w_with<T>(
       [&](auto&& sink) { return w_pass<T>(Y, Wc, H, kl, n_threads, false, sink); }, W, W_bar,
-      alpha, lam, delta, rho, tol, max_iter, adaptive_rho, exact);
+      options);
 }
 
 template <class T, class I>
 AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht,
-                           const CMatRef<double>* W_bar, double alpha, double lam, double delta, double rho,
-                           double tol, int max_iter, int n_threads, bool adaptive_rho, bool exact) {
+                           const CMatRef<double>* W_bar, const MinvolWOptions& options,
+                           int n_threads) {
   require_sparse_product_shapes(Ycsr, true, W, Ht, "minvol_w");
   require_distinct(span_of(W), span_of(Ht), "minvol_w", "W", "H");
   require_distinct_from(span_of(W), Ycsr, "minvol_w", "W");
@@ -322,7 +321,7 @@ AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMat
   const CMatRef<T> Wc(W);
   return minvol_w_with<T>(
       [&](auto&& sink) { return w_pass_sparse<T, I>(Ycsr, Wc, Ht, n_threads, false, sink); }, W,
-      W_bar, alpha, lam, delta, rho, tol, max_iter, adaptive_rho, exact);
+      W_bar, options);
 }
 
 #define DEEPNMF_INSTANTIATE(T)                                                                   \
@@ -331,15 +330,15 @@ AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMat
   template MinvolBlock minvol_block<T>(const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, \
                                        const LogdetMajorizer&, double, double, int);            \
   template AdmmReport minvol_w<T>(const CMatRef<T>&, MatRef<T>, const CMatRef<T>&, const CMatRef<double>*, \
-                                  double, double, double, double, double, int, int, bool, bool);
+                                  const MinvolWOptions&, int);
 DEEPNMF_INSTANTIATE(float)
 DEEPNMF_INSTANTIATE(double)
 #undef DEEPNMF_INSTANTIATE
 
 #define DEEPNMF_INSTANTIATE_SPARSE(T, I)                                                        \
   template AdmmReport minvol_w_sparse<T, I>(const Compressed<T, I>&, MatRef<T>,                 \
-                                            const CMatRef<T>&, const CMatRef<double>*, double, double,     \
-                                            double, double, double, int, int, bool, bool);
+                                            const CMatRef<T>&, const CMatRef<double>*,                     \
+                                            const MinvolWOptions&, int);
 DEEPNMF_FOR_EACH_SPARSE_TYPE(DEEPNMF_INSTANTIATE_SPARSE)
 #undef DEEPNMF_INSTANTIATE_SPARSE
 

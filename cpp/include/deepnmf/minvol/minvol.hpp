@@ -62,15 +62,25 @@ struct AdmmReport {
   double block_decrease = 0;  ///< Φ(W̃) − Φ(W_new) of the subproblem (21) objective
 };
 
+/// What the min-vol W-update takes beyond the data and the factors.
+struct MinvolWOptions {
+  double alpha = 0.0;   ///< αℓ/λℓ, the volume's weight relative to the layer's data term
+  double lam = 1.0;     ///< λℓ+1/λℓ, the coupling's weight (layers ℓ < L)
+  double delta = 1.0;   ///< δ of ln det(WᵀW + δI)
+  double rho = 100.0;   ///< the ADMM's penalty (its start with adaptive_rho)
+  double tol = 1e-6;    ///< the ADMM's tolerance on ‖W − Z‖_F
+  int max_iter = 200;   ///< the ADMM's iteration bound
+  bool adaptive_rho = false;  ///< residual balancing of ρ (Boyd et al. 2011, §3.4.1)
+  bool exact = false;   ///< the exact BSUM step (minvol_exact_wstep) instead of the ADMM
+};
+
 /// The min-vol W-update of a layer ℓ < L (ADMM, in place on W), or of the last layer when
-/// W_bar is empty (one exact W-step with ρ = 0). alpha = αℓ/λℓ, lam = λℓ+1/λℓ. With
-/// adaptive_rho, ρ follows residual balancing (Boyd et al. 2011, §3.4.1): doubled when the
-/// primal residual ‖W − Z‖ exceeds 10× the dual one ρ‖Z − Z_prev‖, halved in the converse
-/// case (the scaled dual U rescaled accordingly); ρ starts at `rho`.
+/// W_bar is empty (one exact W-step with ρ = 0). With adaptive_rho, ρ follows residual
+/// balancing: doubled when the primal residual ‖W − Z‖ exceeds 10× the dual one
+/// ρ‖Z − Z_prev‖, halved in the converse case (the scaled dual U rescaled accordingly).
 template <class T>
 AdmmReport minvol_w(const CMatRef<T>& Y, MatRef<T> W, const CMatRef<T>& H, const CMatRef<double>* W_bar,
-                    double alpha, double lam, double delta, double rho, double tol, int max_iter,
-                    int n_threads, bool adaptive_rho = false, bool exact = false);
+                    const MinvolWOptions& options, int n_threads);
 
 /// The exact minimizer of subproblem (21) — entrywise separable but for one multiplier per
 /// column: for given μ each entry solves the increasing scalar equation
@@ -84,8 +94,8 @@ int minvol_exact_wstep(const MinvolBlock& blk, const LogdetMajorizer& maj, const
 /// minvol_w on sparse CSR data (the first layer); H passed as Ht = Hᵀ (see passes_sparse.hpp).
 template <class T, class I>
 AdmmReport minvol_w_sparse(const Compressed<T, I>& Ycsr, MatRef<T> W, const CMatRef<T>& Ht,
-                           const CMatRef<double>* W_bar, double alpha, double lam, double delta, double rho,
-                           double tol, int max_iter, int n_threads, bool adaptive_rho, bool exact);
+                           const CMatRef<double>* W_bar, const MinvolWOptions& options,
+                           int n_threads);
 
 /// The subproblem (21) objective at W, up to a constant (used by the safeguard and the tests):
 /// Σ c_k w_ik − w̃_ik R_ik ln w_ik  +  λ Σ d_KL(w | w̄)  +  α Σ_i [2⟨Δw_i, A w̃_i⟩ + ½ Δw_iᵀ Φ_i Δw_i].
