@@ -58,6 +58,9 @@ CALLS = [
     ("mu_w", lambda a, b, c, d, beta: _core.mu_w(a, b, c, beta, 2, True)),
     ("coupled_w", lambda a, b, c, d, beta: _core.coupled_w(a, b, c, d, 0.5, beta, 2, False)),
     ("product", lambda a, b, c, d, beta: _core.product(a, b, c, 1)),
+    ("majorizer_w", lambda a, b, c, d, beta: _core.majorizer_w(a, b, c, beta, d, np.empty_like(d), 2, True)),
+    ("majorizer_h", lambda a, b, c, d, beta: _core.majorizer_h(a, b, c, beta, d, np.empty_like(d), 1, False)),
+    ("majorizer_w_into_Y", lambda a, b, c, d, beta: _core.majorizer_w(a, b, c, beta, a, d, 1, True)),
     ("minvol_w", lambda a, b, c, d, beta: _core.minvol_w(a, b, c, d, 0.1, 1.0, 1.0, 10.0, 1e-6, 5, 1)),
     ("minvol_w_last", lambda a, b, c, d, beta: _core.minvol_w(a, b, c, None, 0.1, 1.0, 1.0, 10.0, 1e-6, 5, 1)),
     ("wright_omega", lambda a, b, c, d, beta: _core.wright_omega(a)),
@@ -194,6 +197,9 @@ SPARSE_CALLS += [
     ("coupled_w_checked", lambda s, W, H, Wb: _core.coupled_w_sparse(checked(s), W, H, Wb, 0.5, 1.0, 2, False)),
     ("divergence_checked", lambda s, W, H, Wb: _core.beta_divergence_wh_sparse(checked(s), W, H, 1.0, 2)),
     ("minvol_w_checked", lambda s, W, H, Wb: _core.minvol_w_sparse(checked(s), W, H, Wb, 0.1, 1.0, 1.0, 10.0, 1e-6, 5, 1)),
+    ("majorizer_w_checked", lambda s, W, H, Wb: _core.majorizer_w_sparse(checked(s), W, H, Wb, np.empty_like(Wb), 2, True)),
+    ("majorizer_h_checked", lambda s, W, H, Wb: _core.majorizer_h_sparse(
+        checked(s, False), W, H, np.empty(H.shape[::-1]), np.empty(H.shape[::-1]), 1, False)),
 ]
 
 
@@ -280,3 +286,23 @@ def test_every_iterative_loop_returns_on_the_extremes_it_guards_against():
                 assert np.all(np.isfinite(W)) and np.all(W >= eps), (alpha, rho, exact)
                 assert np.all(np.abs(W.sum(axis=0) - 1) < 1e-12), (alpha, rho, exact)
     """, timeout=180)
+
+
+def test_every_kernel_of_the_stub_is_fuzzed():
+    """The kernel list is the stub (_core.pyi): each of its functions, and each test hook,
+    is called by one of the fuzzed calls above."""
+    import ast
+    from pathlib import Path
+
+    import deepnmf
+
+    tree = ast.parse(Path(deepnmf.__file__).with_name("_core.pyi").read_text())
+    kernels = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    hooks = {f.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_Testing"
+             for f in n.body if isinstance(f, ast.FunctionDef)}
+    called = set(checked.__code__.co_names)
+    for _, fn in CALLS + SPARSE_CALLS:
+        called |= set(fn.__code__.co_names)
+    not_kernels = {"max_threads"}  # a query without arguments
+    assert not (kernels - not_kernels - called), sorted(kernels - not_kernels - called)
+    assert not (hooks - called), sorted(hooks - called)
