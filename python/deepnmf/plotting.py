@@ -174,7 +174,7 @@ def _hierarchy_edges(Hn: np.ndarray, top: int, min_weight: float) -> list[tuple[
     r_lower, rows scaled to sum to one): each upper component's ``top`` largest weights that
     reach ``min_weight``, then, for a lower component left without an edge, one to the upper
     component that uses it most (flagged, drawn dashed)."""
-    edges = []
+    edges: list[tuple[int, int, float, bool]] = []
     for k in range(Hn.shape[0]):
         for j in np.argsort(-Hn[k], kind="stable")[:top]:
             if Hn[k, j] >= min_weight or not edges or edges[-1][1] != k:
@@ -225,8 +225,11 @@ def plot_hierarchy(model: Any, labels: Sequence[Sequence[str]] | None = None, *,
     L = len(ranks)
     names = [[labels[l][k] if labels is not None and l < len(labels) and k < len(labels[l])
               else str(k + 1) for k in range(r)] for l, r in enumerate(ranks)]
-    weights = [None] + [h / np.maximum(h.sum(axis=1, keepdims=True), 1e-300) for h in H[1:]]
-    edges = [None] + [_hierarchy_edges(weights[l], top, min_weight) for l in range(1, L)]
+    # index ℓ: between layers ℓ−1 and ℓ (entry 0 unused)
+    weights: list[np.ndarray] = [np.empty((0, 0))] + [
+        h / np.maximum(h.sum(axis=1, keepdims=True), 1e-300) for h in H[1:]]
+    edges: list[list[tuple[int, int, float, bool]]] = [[]] + [
+        _hierarchy_edges(weights[l], top, min_weight) for l in range(1, L)]
 
     # Sizes: each node gets the width of its longest label line (fontsize 8 → ~0.075 in per
     # character); a layer too crowded for its labels turns them vertical.
@@ -257,7 +260,7 @@ def plot_hierarchy(model: Any, labels: Sequence[Sequence[str]] | None = None, *,
             A[k, j] = max(w, 1e-3)
         return A
 
-    adj = [None] + [adjacency(l) for l in range(1, L)]
+    adj: list[np.ndarray] = [np.empty((0, 0))] + [adjacency(l) for l in range(1, L)]
     xs: list[np.ndarray] = [spread(np.arange(float(r))) for r in ranks]
     for _ in range(4):
         for l in range(L - 2, -1, -1):  # down: node j of layer ℓ by the nodes it is joined to
