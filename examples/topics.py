@@ -91,6 +91,11 @@ def main() -> None:
                             for level, (lab, _) in levels.items()) for W in model.W_]
         for layer, line in enumerate(scores, start=1):
             print(f"  {name:>10} layer {layer} (r = {ranks[layer - 1]:2d}): {line}")
+    same = [float(np.mean(a.argmax(axis=1) == b.argmax(axis=1))) for a, b in zip(ml.W_, deep.W_)]
+    print("  documents whose dominant topic is the same in both models, per layer: "
+          + ", ".join(f"{100 * x:.0f} %" for x in same)
+          + (" (the indices then agree as well: they compare the same clusterings)"
+             if min(same) == 1.0 else ""))
 
     first_level = next(iter(levels.values()))
     node_labels = []

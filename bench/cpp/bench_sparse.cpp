@@ -15,7 +15,6 @@
 #include "bench_util.hpp"
 
 using namespace deepnmf;
-using deepnmf::bench::fma_peak_gflops;
 using deepnmf::bench::uniform;
 
 namespace {

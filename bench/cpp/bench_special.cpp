@@ -13,7 +13,6 @@
 
 using namespace deepnmf;
 using deepnmf::bench::fma_peak_gflops;
-using deepnmf::bench::uniform;
 
 namespace {
 

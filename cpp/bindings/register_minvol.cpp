@@ -16,8 +16,8 @@ void register_minvol_t(py::module_& m) {
         {
           py::gil_scoped_release nogil;
           rep = minvol_w<T>(Y, W, H, W_bar.get(),
-                            MinvolWOptions{alpha, lam, delta, rho, tol, max_iter, adaptive_rho,
-                                           exact},
+                            minvol_w_options(alpha, lam, delta, rho, tol, max_iter,
+                                             adaptive_rho, exact),
                             n_threads);
         }
         return report_dict(rep);

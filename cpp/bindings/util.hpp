@@ -188,7 +188,7 @@ struct SparseCalls {
       Ht.load(n_threads);
       rep = minvol_w_sparse<T, I>(
           Yr, W, Ht.ref(), W_bar.get(),
-          MinvolWOptions{alpha, lam, delta, rho, tol, max_iter, adaptive_rho, exact}, n_threads);
+          minvol_w_options(alpha, lam, delta, rho, tol, max_iter, adaptive_rho, exact), n_threads);
     }
     return report_dict(rep);
   }

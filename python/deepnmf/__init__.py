@@ -6,8 +6,9 @@ Factorization with Beta Divergences" (2023), on a C++/Eigen/OpenMP core.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from . import datasets, metrics, special, updates
 from ._build_info import VERSION as _VERSION
@@ -17,7 +18,7 @@ from ._engine.persist import load
 from ._engine.persist import locate as _locate
 from .divergence import beta_divergence
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from .deep import DeepNMF
     from .minvol import MinVolDeepNMF
     from .multilayer import MultilayerNMF
@@ -31,17 +32,17 @@ _ESTIMATORS = {"BetaNMF": "nmf", "MultilayerNMF": "multilayer", "DeepNMF": "deep
 _locate({name: f"{__name__}.{module}" for name, module in _ESTIMATORS.items()})
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name in _ESTIMATORS:
-        cls = getattr(importlib.import_module(f".{_ESTIMATORS[name]}", __name__), name)
+        cls = getattr(_importlib.import_module(f".{_ESTIMATORS[name]}", __name__), name)
         globals()[name] = cls
         return cls
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
+    return sorted({n for n in globals() if not n.startswith("_") and n != "annotations"}
+                  | set(__all__))
 
 
 __version__: str = _VERSION  # pyproject.toml's, written into _build_info.py by the build

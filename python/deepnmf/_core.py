@@ -50,8 +50,8 @@ def _passive_openmp_wait() -> Iterator[None]:
     two parallel regions, and on a machine shared with other processes that made fits several
     times slower (bench/python/bench_shared_machine.py). The runtime reads the variable when it
     is loaded — here, with the core — so it is set for that moment only and the process's
-    environment is left as it was. (A runtime already loaded by another library keeps its own
-    setting.)"""
+    environment is left as it was. (GNU OpenMP reads it at load; a runtime already loaded by
+    another library, or one that reads its settings later, keeps its own.)"""
     if "OMP_WAIT_POLICY" in os.environ:
         yield
         return
@@ -59,7 +59,7 @@ def _passive_openmp_wait() -> Iterator[None]:
     try:
         yield
     finally:
-        del os.environ["OMP_WAIT_POLICY"]
+        os.environ.pop("OMP_WAIT_POLICY", None)
 
 
 _module, ISA_LEVEL = _load()

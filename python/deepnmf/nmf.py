@@ -69,8 +69,8 @@ class BetaNMF(EstimatorMixin):
         Seed for the random inits (and the SVD start vector).
     n_threads : int or None
         Threads of the compiled core: None = OpenMP's default, -1 = all, k > 0 = k.
-        Results are bit-identical for a fixed seed and thread count, and agree to rounding
-        across thread counts.
+        Results are bit-identical for a fixed seed, whatever the thread count (the parallel
+        loops' blocks and their order of summation depend on the shapes only).
     verbose : int, default 0
         Print the loss every ``verbose`` iterations (0: silent).
     warm_start : bool, default False

@@ -227,7 +227,10 @@ namespace {
 template <class T, class Pass>
 AdmmReport minvol_w_with(Pass&& pass, MatRef<T> W, const CMatRef<double>* W_bar,
                          const MinvolWOptions& options) {
-  const auto [alpha, lam, delta, rho, tol, max_iter, adaptive_rho, exact] = options;
+  const double alpha = options.alpha, lam = options.lam, rho = options.rho, tol = options.tol;
+  const int max_iter = options.max_iter;
+  const bool adaptive_rho = options.adaptive_rho, exact = options.exact;
+  const double delta = options.delta;
   require(std::isfinite(alpha) && alpha >= 0.0, "alpha must be a nonnegative finite number");
   require(all_positive(W), "minvol_w: W must be positive (floor it at eps)");
   const Index m = W.rows(), r = W.cols();

@@ -66,9 +66,18 @@ def locate(modules: dict[str, str]) -> None:
     _MODULES.update(modules)
 
 
+class ClassImportError(ImportError):
+    """The module of a registered class failed to import: the file may be fine, the
+    installation is not (``load`` lets it through instead of blaming the file)."""
+
+
 def _registered(name: Any) -> Registered | None:
     if name not in REGISTRY and name in _MODULES:
-        importlib.import_module(_MODULES[name])
+        try:
+            importlib.import_module(_MODULES[name])
+        except Exception as exc:
+            raise ClassImportError(f"importing {_MODULES[name]} for the class {name} "
+                                   f"failed: {exc!r}") from exc
     return REGISTRY.get(name)
 
 
@@ -90,7 +99,7 @@ def restore(name: str, params: dict[str, Any], attributes: dict[str, Any]) -> An
     estimator exposes another's fitted object, e.g. DeepNMF.init_model_)."""
     entry = _registered(name)
     if entry is None:
-        raise KeyError(f"no estimator class {name!r} is registered")
+        raise ValueError(f"no estimator class {name!r} is registered")
     model = entry.cls(**params)
     for key, value in attributes.items():
         setattr(model, key, value)
@@ -318,6 +327,8 @@ def load(path: str | Path) -> Any:
     try:
         with f:
             return _read(path, f)
+    except ClassImportError:
+        raise
     except (_Invalid, ValueError) as exc:  # ValueError: the estimator's own checks
         raise ValueError(f"{path} is not a valid deepnmf model file: {exc}") from None
     except Exception as exc:  # malformed JSON, nesting beyond the recursion limit, bad zip

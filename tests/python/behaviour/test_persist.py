@@ -177,3 +177,15 @@ def test_a_crafted_model_with_a_huge_column_as_init_returns(tmp_path):
         m = deepnmf.DeepNMF([3, 2], init=deepnmf.load({str(path)!r}), max_iter=3, tol=0).fit(Y)
         assert np.all(np.isfinite(m.loss_history_))
     """, timeout=60)
+
+
+def test_a_class_whose_module_fails_to_import_is_not_blamed_on_the_file(tmp_path, monkeypatch):
+    """load imports the class's module on first use: if that import fails, the error says so
+    (the installation is broken), instead of calling a good file invalid."""
+    from deepnmf._engine import persist
+
+    path = BetaNMF(2, max_iter=2, tol=0).fit(np.ones((6, 5)) + np.eye(6, 5)).save(tmp_path / "m")
+    monkeypatch.delitem(persist.REGISTRY, "BetaNMF")
+    monkeypatch.setitem(persist._MODULES, "BetaNMF", "deepnmf._no_such_module")
+    with pytest.raises(persist.ClassImportError, match="_no_such_module"):
+        deepnmf.load(path)

@@ -44,13 +44,17 @@ def test_a_busy_machine_gives_the_same_fit_bit_for_bit():
                        random_state=0).fit(X)
 
     idle = fit()
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    hogs = [subprocess.Popen([sys.executable, "-c", "print(flush=True)\nwhile True: pass"],
+                             stdout=subprocess.PIPE) for _ in range(2)]
     try:
+        for p in hogs:  # each is spinning before the fit starts
+            p.stdout.readline()
         busy = fit()
     finally:
         for p in hogs:
             p.kill()
             p.wait()
+            p.stdout.close()
     for a, b in zip(factors(idle), factors(busy)):
         assert np.array_equal(a, b)
 

@@ -74,6 +74,22 @@ struct MinvolWOptions {
   bool exact = false;   ///< the exact BSUM step (minvol_exact_wstep) instead of the ADMM
 };
 
+/// The options from the bindings' keyword arguments, each set by name (five adjacent doubles:
+/// an aggregate initializer would swap them silently if a field moved).
+inline MinvolWOptions minvol_w_options(double alpha, double lam, double delta, double rho,
+                                       double tol, int max_iter, bool adaptive_rho, bool exact) {
+  MinvolWOptions o;
+  o.alpha = alpha;
+  o.lam = lam;
+  o.delta = delta;
+  o.rho = rho;
+  o.tol = tol;
+  o.max_iter = max_iter;
+  o.adaptive_rho = adaptive_rho;
+  o.exact = exact;
+  return o;
+}
+
 /// The min-vol W-update of a layer ℓ < L (ADMM, in place on W), or of the last layer when
 /// W_bar is empty (one exact W-step with ρ = 0). With adaptive_rho, ρ follows residual
 /// balancing: doubled when the primal residual ‖W − Z‖ exceeds 10× the dual one
