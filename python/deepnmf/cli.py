@@ -209,15 +209,14 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_plot(args: argparse.Namespace) -> int:
     import deepnmf
 
-    try:
-        import matplotlib
+    try:  # deepnmf.plotting checks for matplotlib at import, with the one install hint
+        from . import plotting
+    except ImportError as exc:
+        raise CliError(str(exc)) from None
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise CliError("plotting needs matplotlib: pip install matplotlib (from a checkout: "
-                       "pip install \".[plot]\")") from None
-    from . import plotting
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
     out = Path(args.output)
     if out.exists() and not out.is_dir():
