@@ -160,13 +160,18 @@ signal.signal(signal.SIGINT, signal.default_int_handler)
 import numpy as np
 import scipy.sparse as sp
 import deepnmf
+# the estimators load on first use (scikit-learn with them, about 1 s): load them here, as a
+# script's `from deepnmf import ...` does, so that the signal lands in a fit, not in an import
+# (a Ctrl-C inside `import scipy.stats` is Python's own business: it may surface as a
+# RuntimeError from a class body, or end the process by SIGINT after being caught)
+from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF
 rng = np.random.default_rng(int(sys.argv[1]))
 X = rng.uniform(0.1, 1, (300, 200))
-makers = [lambda: deepnmf.BetaNMF(10, max_iter=10**6, tol=0),
-          lambda: deepnmf.DeepNMF([10, 5], init_iter=50, max_iter=10**6, tol=0),
-          lambda: deepnmf.MultilayerNMF([10, 5], max_iter=10**6, tol=0),
-          lambda: deepnmf.MinVolDeepNMF([10, 5], init_iter=50, max_iter=10**6),
-          lambda: deepnmf.DeepNMF([10, 5], init_iter=50, max_iter=10**6, tol=0)]
+makers = [lambda: BetaNMF(10, max_iter=10**6, tol=0),
+          lambda: DeepNMF([10, 5], init_iter=50, max_iter=10**6, tol=0),
+          lambda: MultilayerNMF([10, 5], max_iter=10**6, tol=0),
+          lambda: MinVolDeepNMF([10, 5], init_iter=50, max_iter=10**6),
+          lambda: DeepNMF([10, 5], init_iter=50, max_iter=10**6, tol=0)]
 print("READY", flush=True)
 warnings.simplefilter("ignore")
 try:
