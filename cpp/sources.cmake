@@ -9,7 +9,12 @@ set(DEEPNMF_KERNEL_SOURCES
   cpp/src/beta/rowsum.cpp
   cpp/src/beta/coupled_w.cpp
   cpp/src/special/wright_omega.cpp
-  cpp/src/minvol/minvol.cpp)
+  cpp/src/minvol/minvol.cpp
+  cpp/src/frobenius/products.cpp
+  cpp/src/frobenius/hals.cpp
+  cpp/src/frobenius/gradient.cpp
+  cpp/src/frobenius/als.cpp
+  cpp/src/lsq/nnls.cpp)
 set(DEEPNMF_BINDING_SOURCES
   cpp/bindings/module.cpp
   cpp/bindings/register_core.cpp
@@ -17,4 +22,5 @@ set(DEEPNMF_BINDING_SOURCES
   cpp/bindings/register_sparse.cpp
   cpp/bindings/register_special.cpp
   cpp/bindings/register_minvol.cpp
+  cpp/bindings/register_frobenius.cpp
   cpp/bindings/register_testing.cpp)

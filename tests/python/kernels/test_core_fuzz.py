@@ -73,6 +73,16 @@ CALLS = [
     ("coupled_w_row", lambda a, b, c, d, beta: _core.testing.coupled_w_row(
         a.reshape(-1), b.reshape(-1), c.reshape(-1), d.reshape(-1), 0.5, beta)),
     ("rowsum_kl_transposed", lambda a, b, c, d, beta: _core.testing.rowsum_kl_transposed(a, b, 1)),
+    # frobenius: (G, C, U) with β as a penalty (NaN, negative and huge ones included)
+    ("gram", lambda a, b, c, d, beta: _core.gram(a, b, 2)),
+    ("cross_t", lambda a, b, c, d, beta: _core.cross_t(a, b, c, 2)),
+    ("hals_update", lambda a, b, c, d, beta: _core.hals_update(a, b, c, beta, 0.5, 3, 0.1, 2)),
+    ("opl_update", lambda a, b, c, d, beta: _core.opl_update(a, b, c, 0.0, beta, 2, 2)),
+    ("ipg_update", lambda a, b, c, d, beta: _core.ipg_update(a, b, c, beta, 0.0, 2, 0.99, True, False, 2)),
+    ("ipg_update_rows", lambda a, b, c, d, beta: _core.ipg_update(a, b, c, 0.0, beta, 2, 0.5, False, True, 1)),
+    ("als_update", lambda a, b, c, d, beta: _core.als_update(a, b, c, beta, 0.0, 2)),
+    ("projected_gradient_sq", lambda a, b, c, d, beta: _core.projected_gradient_sq(a, b, c, 0.0, beta, 2)),
+    ("nnls_bpp", lambda a, b, c, d, beta: _core.nnls_bpp(a, b, c, 0.0, beta, True, 2)),
 ]
 
 
