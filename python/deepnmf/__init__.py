@@ -17,6 +17,7 @@ from ._engine.base import ConvergenceWarning, InterruptedFitWarning, NotFittedEr
 from ._engine.persist import load
 from ._engine.persist import locate as _locate
 from .divergence import beta_divergence
+from .lsq import nnls
 
 if _TYPE_CHECKING:
     from .deep import DeepNMF
@@ -59,6 +60,7 @@ __all__ = [
     "NotFittedError",
     "beta_divergence",
     "build_info",
+    "nnls",
     "datasets",
     "load",
     "updates",

@@ -86,13 +86,14 @@ def output_path(args: argparse.Namespace) -> Path:
 
 #: Flags of `fit` that only some models take: the model → the flags it takes.
 MODEL_FLAGS = {
-    "BetaNMF": {"beta", "tol"},
-    "MultilayerNMF": {"beta", "tol"},
+    "BetaNMF": {"beta", "tol", "solver", "alpha_W", "l1_ratio", "inner_iter"},
+    "MultilayerNMF": {"beta", "tol", "solver"},
     "DeepNMF": {"beta", "tol", "init_iters"},
     "MinVolDeepNMF": {"tol", "init_iters", "alpha_tilde", "delta"},
 }
 FLAG_NAMES = {"beta": "--beta", "tol": "--tol", "init_iters": "--init-iters",
-              "alpha_tilde": "--alpha-tilde", "delta": "--delta"}
+              "alpha_tilde": "--alpha-tilde", "delta": "--delta", "solver": "--solver",
+              "alpha_W": "--alpha-W", "l1_ratio": "--l1-ratio", "inner_iter": "--inner-iter"}
 
 
 def chosen_model(args: argparse.Namespace) -> str:
@@ -133,6 +134,16 @@ def read_cube(X: Any, path: str, cube: bool) -> Any:
     return X
 
 
+def _positive_int(text: str, flag: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise CliError(f"{flag} must be a positive integer or auto, got {text!r}")
+    return value
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
     import deepnmf
 
@@ -158,6 +169,14 @@ def cmd_fit(args: argparse.Namespace) -> int:
         except ValueError:
             pass
         common["beta"] = beta
+    if args.solver is not None:
+        common["solver"] = args.solver
+    for flag in ("alpha_W", "l1_ratio"):
+        if getattr(args, flag) is not None:
+            common[flag] = getattr(args, flag)
+    if args.inner_iter is not None:
+        common["inner_iter"] = args.inner_iter if args.inner_iter == "auto" else \
+            _positive_int(args.inner_iter, "--inner-iter")
     if args.init is not None:  # continue from a saved model (its factors, and λℓ, αℓ)
         common["init"] = deepnmf.load(args.init)
     ranks = args.ranks
@@ -272,6 +291,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="r1 [r2 ...]: one rank = BetaNMF, several = DeepNMF")
     f.add_argument("--beta", default=None,
                    help="real number or kl / frobenius / itakura-saito (default: kl)")
+    f.add_argument("--solver", default=None,
+                   choices=["mu", "hals", "cd", "anls", "als", "pg", "ipg"],
+                   help="BetaNMF/MultilayerNMF: the solver (all but mu need --beta 2; "
+                   "default mu)")
+    f.add_argument("--alpha-W", dest="alpha_W", type=float, default=None,
+                   help="BetaNMF, beta 2: elastic-net weight (scikit-learn's alpha_W; "
+                   "alpha_H is the same; default 0)")
+    f.add_argument("--l1-ratio", type=float, default=None,
+                   help="BetaNMF: the L1 share of the penalty in [0, 1] (default 0)")
+    f.add_argument("--inner-iter", default=None,
+                   help="BetaNMF: sweeps per block, an integer or auto (accelerated HALS; "
+                   "default 1)")
     f.add_argument("--multilayer", action="store_true", help="sequential (multilayer) NMF")
     f.add_argument("--min-volume", action="store_true", help="minimum-volume deep KL-NMF")
     f.add_argument("--alpha-tilde", type=float, nargs="+", default=None,
@@ -325,7 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
 FLAGS = {"max_iter": "--iters", "init_iter": "--init-iters", "alpha_tilde": "--alpha-tilde",
          "n_threads": "--threads", "random_state": "--seed", "n_components": "--ranks",
          "ranks": "--ranks", "beta": "--beta", "delta": "--delta", "tol": "--tol",
-         "verbose": "--verbose"}
+         "verbose": "--verbose", "solver": "--solver", "alpha_W": "--alpha-W",
+         "l1_ratio": "--l1-ratio", "inner_iter": "--inner-iter"}
 
 
 def in_flags(message: str) -> str:

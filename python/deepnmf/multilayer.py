@@ -25,10 +25,12 @@ from ._engine.validation import (
     check_beta,
     check_positive_int,
     check_run_params,
+    check_solver_params,
     record_feature_names,
     resolve_n_threads,
 )
 from ._solvers.beta import layer_codes, multilayer_fit
+from ._solvers.frobenius import SOLVERS, layer_fit
 
 
 def _check_saved(values: dict) -> None:
@@ -55,6 +57,9 @@ class MultilayerNMF(LayeredMixin, EstimatorMixin):
     ----------
     ranks : sequence of int
         r1 > r2 > … > rL.
+    solver : str, default 'mu'
+        The solver of every layer, as :class:`BetaNMF`'s (anything but 'mu' needs β = 2);
+        ``transform`` uses the MU codes of the same objective for every solver.
     beta, init, max_iter, tol, random_state, n_threads, verbose, progress, loss_every
         As :class:`BetaNMF`, applied to every layer (``max_iter`` and ``tol`` per layer: each
         layer stops on its own stagnation; one progress bar per layer). ``init`` may also be a
@@ -93,8 +98,10 @@ class MultilayerNMF(LayeredMixin, EstimatorMixin):
         warm_start: bool = False,
         progress: bool = False,
         loss_every: int = 10,
+        solver: str = "mu",
     ) -> None:
         self.ranks = ranks
+        self.solver = solver
         self.beta = beta
         self.init = init
         self.max_iter = max_iter
@@ -112,7 +119,7 @@ class MultilayerNMF(LayeredMixin, EstimatorMixin):
         Parameters
         ----------
         X : array-like or scipy.sparse matrix of shape (m, n)
-            Nonnegative data (sparse input: β = 1 only).
+            Nonnegative data (sparse input: β = 1, or β = 2 with a Frobenius solver).
         y : ignored
 
         Returns
@@ -120,12 +127,13 @@ class MultilayerNMF(LayeredMixin, EstimatorMixin):
         self : MultilayerNMF
         """
         beta = check_beta(self.beta)
+        solver = check_solver_params(self, beta, SOLVERS).solver
         run_params = check_run_params(self)
         max_iter, tol, every, nt = (run_params.max_iter, run_params.tol, run_params.loss_every,
                                     run_params.n_threads)
         verbose, progress, rng = run_params.verbose, run_params.progress, run_params.rng
         with deferred_interrupt() as sigint:  # a Ctrl-C here: every layer starts interrupted
-            first, scale = check_input(X, beta)
+            first, scale = check_input(X, beta, frobenius=solver != "mu")
             ranks = check_ranks(self.ranks, first.shape)
             start = None
             source = start_model(self)
@@ -137,7 +145,8 @@ class MultilayerNMF(LayeredMixin, EstimatorMixin):
                 start = ([scale.to_fit(w) for w in W_start], H_start)
         fit = multilayer_fit(first, ranks, beta=beta, init=self.init, start=start, rng=rng,
                              max_iter=max_iter, tol=tol, n_threads=nt, verbose=verbose,
-                             progress=progress, loss_every=every, interrupted=sigint.fired)
+                             progress=progress, loss_every=every, interrupted=sigint.fired,
+                             fit_layer=None if solver == "mu" else layer_fit(solver))
         with deferred_interrupt():  # the fitted attributes are set whatever comes now
             for name, value in fit.attributes(scale, beta, ranks, first.shape[1]).items():
                 setattr(self, name, value)

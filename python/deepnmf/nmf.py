@@ -1,4 +1,6 @@
-"""Single-layer β-NMF by multiplicative updates (Févotte & Idier 2011), scikit-learn style."""
+"""Single-layer β-NMF, scikit-learn style: multiplicative updates for any β (Févotte & Idier
+2011) and, for β = 2, the Frobenius solvers (HALS, ANLS, ALS, projected gradient, IPG) with
+scikit-learn's elastic net."""
 
 from __future__ import annotations
 
@@ -19,10 +21,12 @@ from ._engine.validation import (
     check_feature_names,
     check_positive_int,
     check_run_params,
+    check_solver_params,
     record_feature_names,
     resolve_n_threads,
 )
 from ._solvers.beta import fit_single, mu_codes
+from ._solvers.frobenius import SOLVERS, Penalty, fit_frobenius, frobenius_loss, nnls_codes
 
 
 def rank_message(r: int, m: int, n: int) -> str:
@@ -44,11 +48,19 @@ def _check_saved(values: dict) -> None:
 @register(attributes={"W_": "factor", "H_": "factor", "components_": "factor",
                       "n_components_": "int", "n_features_in_": "int", "sparse_input_": "bool",
                       "n_iter_": "int", "loss_history_": "floats", "loss_iterations_": "ints",
-                      "loss_": "float", "beta_": "float"},
+                      "loss_": "float", "beta_": "float", "data_loss_": "float",
+                      "n_resets_": "int", "n_inner_": "int_table", "pgrad_history_": "floats"},
           check=_check_saved, aliases={"components_": "H_"})
 class BetaNMF(EstimatorMixin):
-    """Nonnegative matrix factorization X ≈ W H under the β-divergence, by multiplicative
-    updates (Févotte & Idier 2011), with the paper's floor max(·, ε) after every update.
+    """Nonnegative matrix factorization X ≈ W H under the β-divergence: multiplicative
+    updates (Févotte & Idier 2011, the paper's floor max(·, ε) after every update) for any β,
+    and for β = 2 the Frobenius solvers, with scikit-learn's elastic-net penalties
+
+        F = Dβ(X, W H) + λ₁ᵂ‖W‖₁ + ½λ₂ᵂ‖W‖²_F + λ₁ᴴ‖H‖₁ + ½λ₂ᴴ‖H‖²_F,
+        λ₁ᵂ = n·alpha_W·l1_ratio, λ₂ᵂ = n·alpha_W·(1 − l1_ratio), λ₁ᴴ = m·alpha_H·l1_ratio, …
+
+    (n features, m samples: scikit-learn's scaling, so the same parameters give the same
+    objective as ``sklearn.decomposition.NMF``).
 
     Parameters
     ----------
@@ -57,6 +69,41 @@ class BetaNMF(EstimatorMixin):
         min(m, n) needs a random or explicit start (NNDSVD has min(m, n) singular pairs).
     beta : float or {'frobenius', 'kullback-leibler', 'itakura-saito'}, default 1.0
         The divergence: 2 (Frobenius), 1 (KL), 0 (IS) or any real β.
+    solver : {'mu', 'hals', 'cd', 'anls', 'als', 'pg', 'ipg'}, default 'mu'
+        'mu': multiplicative updates (any β; the default, results unchanged). For β = 2 only
+        (another β is a ValueError): 'hals' (HALS, Cichocki & Phan 2009: exact coordinate
+        minimization of one component at a time; with ``inner_iter='auto'`` the accelerated
+        HALS of Gillis & Glineur 2012), 'cd' (scikit-learn's name for HALS with one sweep:
+        the same iterates as ``NMF(solver='cd')`` from the same start), 'anls' (exact
+        alternating NNLS by block principal pivoting, Kim & Park 2011), 'als' (the lecture's
+        ALS with truncation [W⁺X]₊: a heuristic that can raise the loss; the model keeps the
+        best iterate it recorded), 'pg' (projected gradient with the OPL step
+        1/rowsum(WᵀW), a diagonal majorization: monotone), 'ipg' (the interior-point
+        gradient of Merritt & Zhang, the lecture's steps 1.1–1.7: monotone, strictly
+        positive iterates). Every solver but 'als' never increases the objective; they take
+        dense or scipy.sparse X and never form W H.
+    stop : {'loss', 'pgrad'}, default 'loss'
+        'loss': the relative decrease of the objective over 10 iterations below ``tol``.
+        'pgrad' (Frobenius solvers): ‖∇ᴾF‖ ≤ tol·‖∇ᴾF‖ at the start (Lin 2007); the ratios
+        are kept in ``pgrad_history_``.
+    inner_iter : int or 'auto', default 1
+        Sweeps (HALS) or steps ('pg', 'ipg', MU with penalties) per block on the same Gram and
+        cross products; 'auto' (HALS) allows 1 + ⌈½(nnz + n r)/(m r)⌉ sweeps for W (the
+        mirror for H, at most 100) and stops a block once a sweep moves it by less than
+        ``inner_tol`` times the first (Gillis & Glineur 2012).
+    inner_tol : float, default 0.1
+        δ of the inner stop (0: run every allowed sweep).
+    alpha_W : float, default 0.0
+        Elastic-net weight of W (scikit-learn's ``alpha_W``; β = 2).
+    alpha_H : float or 'same', default 'same'
+        Elastic-net weight of H ('same': ``alpha_W``).
+    l1_ratio : float in [0, 1], default 0.0
+        The L1 share ρ of the penalties (1: lasso, 0: ridge).
+    ipg_step : {'column', 'global'}, default 'column'
+        IPG's step η per column of H (row of W) — each an independent NNLS problem — or one
+        scalar for the block, as the lecture writes it.
+    ipg_tau : float in (0, 1), default 0.99
+        τ of IPG's step to the boundary (step 1.6).
     init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random', 'custom'} or fitted model, default 'nndsvda'
         Initial factors; 'custom' takes ``W`` and ``H`` given to :meth:`fit`; a fitted
         :class:`BetaNMF` (e.g. from :func:`deepnmf.load`) starts from its W and H.
@@ -98,12 +145,22 @@ class BetaNMF(EstimatorMixin):
     n_iter_ : int
         Iterations run.
     loss_history_ : ndarray
-        Dβ(X, W H) at the iterations ``loss_iterations_`` (non-increasing): the initial
-        factors (0), every ``loss_every``-th iteration, and the end (``n_iter_``).
+        The objective F (Dβ(X, W H) plus the penalties) at the iterations
+        ``loss_iterations_`` (non-increasing but for ``solver='als'``): the initial factors
+        (0), every ``loss_every``-th iteration, and the end (``n_iter_``).
     loss_iterations_ : ndarray of int
         The iteration of each entry of ``loss_history_``.
     loss_ : float
-        The final loss.
+        The final objective.
+    data_loss_ : float
+        The final Dβ(X, W H) without the penalties (Frobenius solvers).
+    n_inner_ : ndarray of shape (n_iter_, 2)
+        Sweeps run per iteration in the W- and the H-block (Frobenius solvers).
+    n_resets_ : int
+        Components that vanished without a penalty and were restarted at ε·max (Frobenius
+        solvers: such a component would otherwise stay 0 for good).
+    pgrad_history_ : ndarray
+        ‖∇ᴾF‖ relative to the start, per iteration (``stop='pgrad'``).
 
     Notes
     -----
@@ -116,6 +173,7 @@ class BetaNMF(EstimatorMixin):
         n_components: int | None,
         *,
         beta: Any = 1.0,
+        solver: str = "mu",
         init: str = "nndsvda",
         max_iter: int = 200,
         tol: float = 1e-4,
@@ -126,9 +184,26 @@ class BetaNMF(EstimatorMixin):
         progress: bool = False,
         loss_every: int = 10,
         callback: Any = None,
+        stop: str = "loss",
+        inner_iter: int | str = 1,
+        inner_tol: float = 0.1,
+        alpha_W: float = 0.0,
+        alpha_H: Any = "same",
+        l1_ratio: float = 0.0,
+        ipg_step: str = "column",
+        ipg_tau: float = 0.99,
     ) -> None:
         self.n_components = n_components
         self.beta = beta
+        self.solver = solver
+        self.stop = stop
+        self.inner_iter = inner_iter
+        self.inner_tol = inner_tol
+        self.alpha_W = alpha_W
+        self.alpha_H = alpha_H
+        self.l1_ratio = l1_ratio
+        self.ipg_step = ipg_step
+        self.ipg_tau = ipg_tau
         self.init = init
         self.max_iter = max_iter
         self.tol = tol
@@ -147,7 +222,8 @@ class BetaNMF(EstimatorMixin):
         Parameters
         ----------
         X : array-like or scipy.sparse matrix of shape (m, n)
-            Nonnegative data (sparse input: β = 1 only). float32 stays float32.
+            Nonnegative data (sparse input: β = 1, or β = 2 with a Frobenius solver).
+            float32 stays float32.
         y : ignored
             Present for scikit-learn's API.
         W, H : array-like of shapes (m, r) and (r, n), optional
@@ -180,6 +256,7 @@ class BetaNMF(EstimatorMixin):
 
     def _fit(self, X: Any, W0: Any, H0: Any) -> np.ndarray:
         beta = check_beta(self.beta)
+        sp = check_solver_params(self, beta, SOLVERS)
         # None: as many components as features (scikit-learn's convention)
         r = None if self.n_components is None else check_positive_int(self.n_components,
                                                                        "n_components")
@@ -191,7 +268,7 @@ class BetaNMF(EstimatorMixin):
         with deferred_interrupt() as sigint:  # a Ctrl-C in the set-up: 0 iterations
             # dense or scipy.sparse (β = 1); data outside its dtype's band is fit as 2^k X
             # (exact; one copy) and the factors are mapped back
-            data, scale = check_input(X, beta)
+            data, scale = check_input(X, beta, frobenius=sp.frobenius)
             m, n = data.shape
             source = start_model(self)  # a fitted model to continue from, or None
             if r is None:
@@ -208,10 +285,25 @@ class BetaNMF(EstimatorMixin):
             """The model a callback sees: W in the caller's units (a copy when rescaled)."""
             self.W_, self.H_, self.components_, self.n_iter_ = scale.to_caller(W), H, H, n_iter
 
-        fit = fit_single(data, scale, W, H, beta=beta, n_threads=nt, max_iter=max_iter, tol=tol,
-                         loss_every=every, name="BetaNMF", verbose=verbose,
-                         progress=progress, callback=callback, model=self,
-                         publish=publish, start_interrupted=sigint.fired)
+        for name in ("data_loss_", "n_inner_", "n_resets_", "pgrad_history_"):  # a refit's
+            self.__dict__.pop(name, None)
+        if sp.frobenius:
+            fit: Any = fit_frobenius(
+                data, scale, W, H, solver=sp.solver, penalty=self._penalty(m, n, sp),
+                inner_iter=sp.inner_iter, inner_tol=sp.inner_tol, stop=sp.stop,
+                ipg_tau=sp.ipg_tau, ipg_step=sp.ipg_step, n_threads=nt, max_iter=max_iter,
+                tol=tol, loss_every=every, name="BetaNMF", verbose=verbose, progress=progress,
+                callback=callback, model=self, publish=publish, start_interrupted=sigint.fired)
+            self.data_loss_ = fit.data_loss
+            self.n_inner_ = fit.n_inner
+            self.n_resets_ = fit.n_resets
+            if fit.pgrad_history is not None:
+                self.pgrad_history_ = fit.pgrad_history
+        else:
+            fit = fit_single(data, scale, W, H, beta=beta, n_threads=nt, max_iter=max_iter,
+                             tol=tol, loss_every=every, name="BetaNMF", verbose=verbose,
+                             progress=progress, callback=callback, model=self,
+                             publish=publish, start_interrupted=sigint.fired)
         self.W_ = fit.W
         self.H_ = fit.H
         self.components_ = fit.H
@@ -227,11 +319,20 @@ class BetaNMF(EstimatorMixin):
         record_feature_names(self, X)
         return fit.W
 
+    def _penalty(self, m: int, n: int, sp: Any = None) -> Penalty:
+        """The elastic-net terms (F8) for data of m samples and n features, caller's units."""
+        sp = sp or check_solver_params(self, self.beta_, SOLVERS)
+        return Penalty.sklearn(sp.alpha_W, sp.alpha_H, sp.l1_ratio, m, n)
+
+    def _frobenius(self) -> bool:
+        return check_solver_params(self, self.beta_, SOLVERS).frobenius
+
     # --------------------------------------------------------------- new data
     def transform(self, X: Any) -> np.ndarray:
         """The codes W of new rows with H fixed: the same W updates, which are row-separable,
         from a constant start (as scikit-learn), until the loss stagnates (``tol``) or
-        ``max_iter``.
+        ``max_iter``; with a Frobenius solver (β = 2) the exact codes, min over W ≥ 0 of
+        ½‖X − W H‖² plus the W penalties, by block principal pivoting.
 
         Parameters
         ----------
@@ -244,10 +345,15 @@ class BetaNMF(EstimatorMixin):
         """
         self._check_fitted()
         check_feature_names(self, X)
-        data, scale = check_input(X, self.beta_)
+        frobenius = self._frobenius()
+        data, scale = check_input(X, self.beta_, frobenius=frobenius)
         if data.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {data.shape[1]} features, but {type(self).__name__} is "
                              f"expecting {self.n_features_in_} features as input")
+        if frobenius:
+            penalty = self._penalty(data.shape[0], data.shape[1]).to_fit(scale)
+            return scale.to_caller(nnls_codes(data, self.components_, penalty,
+                                              resolve_n_threads(self.n_threads)))
         W = mu_codes(data, self.components_, self.beta_, resolve_n_threads(self.n_threads),
                      check_positive_int(self.max_iter, "max_iter"), self.tol, type(self).__name__)
         return scale.to_caller(W)
@@ -267,9 +373,12 @@ class BetaNMF(EstimatorMixin):
         """
         W = self.transform(X)
         check_feature_names(self, X)
-        data, scale = check_input(X, self.beta_)
-        H = data.factor_layout(self.components_)
+        data, scale = check_input(X, self.beta_, frobenius=self._frobenius())
         nt = resolve_n_threads(self.n_threads)
+        if data.sparse and self.beta_ == 2.0:
+            return -scale.loss_to_caller(frobenius_loss(data, scale.to_fit(W),
+                                                        self.components_, nt), 2.0)
+        H = data.factor_layout(self.components_)
         W = data.w_layout(scale.to_fit(W))
         return -scale.loss_to_caller(data.divergence(W, H, self.beta_, nt), self.beta_)
 
@@ -292,9 +401,9 @@ class BetaNMF(EstimatorMixin):
     @property
     def reconstruction_err_(self) -> float:
         """scikit-learn's name for the fit's error: sqrt(2 Dβ(X, W H)) at the end (for β = 2
-        the Frobenius norm ‖X − W H‖; ``loss_`` is Dβ itself)."""
+        the Frobenius norm ‖X − W H‖, without the penalties; ``loss_`` is the objective)."""
         self._check_fitted()
-        return float(np.sqrt(2.0 * self.loss_))
+        return float(np.sqrt(2.0 * getattr(self, "data_loss_", self.loss_)))
 
     @property
     def _n_features_out(self) -> int:

@@ -21,30 +21,50 @@ SweepReport hals_update(const CMatRef<double>& G_in, const CMatRef<T>& C, MatRef
   require(std::isfinite(delta) && delta >= 0, "hals_update: delta must be finite and >= 0");
   const Index N = U.rows(), r = U.cols();
   // the curvature of component k: G_kk + λ₂; 0 means the component is dead (no update)
-  Vec<double> hess(r);
-  for (Index k = 0; k < r; ++k) hess[k] = G(k, k) + pen.l2;
+  // (multiplied by its inverse: a division per coordinate would be the sweep's latency chain)
+  Vec<double> inv_hess(r);
+  for (Index k = 0; k < r; ++k) {
+    const double h = G(k, k) + pen.l2;
+    inv_hess[k] = h > 0.0 ? 1.0 / h : 0.0;
+  }
   const Blocking blocks = row_blocks(N, r);
   std::vector<double> change(static_cast<size_t>(blocks.count));
   SweepReport rep;
   for (int s = 0; s < max_sweeps; ++s) {
-    parallel_blocks(blocks.count, n_threads, [r] { return Vec<double>(r); },
-                    [&](Index b, Vec<double>& u) {
+    parallel_blocks(blocks.count, n_threads, [] { return Mat<double>(); },
+                    [&](Index b, Mat<double>& grad) {
+      const Index i0 = blocks.begin(b), nb = blocks.length(b);
+      Mat<double> Ub = U.middleRows(i0, nb).template cast<double>();
+      // ∂F/∂u = u G − c + λ₁ + λ₂u of every row of the block (one GEMM), then kept exact
+      // through the sweep: a change Δ of u_k moves the row's gradient by Δ (G_k + λ₂e_k)
+      grad = Ub * G;
+      grad -= C.middleRows(i0, nb).template cast<double>();
+      grad.array() += pen.l1;
+      if (pen.l2 != 0.0) grad += pen.l2 * Ub;
       double d2 = 0.0;
-      for (Index i = blocks.begin(b), end = i + blocks.length(b); i < end; ++i) {
-        T* ui = row_ptr(U, i);
-        const T* ci = C.data() + i * C.outerStride();
-        for (Index k = 0; k < r; ++k) u[k] = double(ui[k]);
+      // rows in groups of four, their coordinate chains interleaved (each k waits on the
+      // previous k's gradient update; four independent rows hide that latency)
+      constexpr Index lanes = 4;
+      for (Index i = 0; i < nb; i += lanes) {
+        const Index nl = std::min(lanes, nb - i);
         for (Index k = 0; k < r; ++k) {
-          if (!(hess[k] > 0.0)) continue;
-          // ∂F/∂u_k = (G u)_k − c_k + λ₁ + λ₂u_k; the exact minimizer over u_k ≥ 0
-          const double grad = G.row(k).dot(u) - double(ci[k]) + pen.l1 + pen.l2 * u[k];
-          const double next = std::max(u[k] - grad / hess[k], 0.0);
-          d2 += (next - u[k]) * (next - u[k]);
-          u[k] = next;
+          if (inv_hess[k] == 0.0) continue;
+          const double* Gk = G.row(k).data();
+          for (Index j = 0; j < nl; ++j) {
+            double* u = Ub.row(i + j).data();
+            double* g = grad.row(i + j).data();
+            // the exact minimizer over u_k ≥ 0 with the other components fixed
+            const double delta_k = std::max(u[k] - g[k] * inv_hess[k], 0.0) - u[k];
+            if (delta_k == 0.0) continue;
+            u[k] += delta_k;
+            d2 += delta_k * delta_k;
+            for (Index l = 0; l < r; ++l) g[l] += delta_k * Gk[l];
+            g[k] += delta_k * pen.l2;
+          }
         }
-        for (Index k = 0; k < r; ++k) ui[k] = T(u[k]);
       }
       change[static_cast<size_t>(b)] = d2;
+      U.middleRows(i0, nb) = Ub.template cast<T>();
     });
     const double d2 = ordered_sum(change);
     rep.sweeps = s + 1;

@@ -358,10 +358,12 @@ def check_beta_is_kl(beta: float, who: str) -> None:
                          f"got beta={beta:g}")
 
 
-def check_input(X: Any, beta: float, name: str = "X") -> tuple[LayerData, Scale]:
+def check_input(X: Any, beta: float, name: str = "X",
+                frobenius: bool = False) -> tuple[LayerData, Scale]:
     """Validate the data once per fit and wrap it: (data, scale) where data holds 2^k X
     (k = 0 inside the dtype's data band, see validation.Scale); β must lie in the range
-    supported for the data's dtype."""
+    supported for the data's dtype. Sparse data: β = 1, or β = 2 for the Frobenius solvers
+    (``frobenius``: they need X Hᵀ and Xᵀ W only)."""
     from .validation import check_beta_range, check_data, check_data_range, scaled_data
 
     if not sp.issparse(X):
@@ -369,9 +371,10 @@ def check_input(X: Any, beta: float, name: str = "X") -> tuple[LayerData, Scale]
         check_beta_range(beta, X.dtype)
         Xs, scale = scaled_data(X, beta, name)
         return DenseData(Xs), scale
-    if beta != 1.0:
+    if beta != 1.0 and not (frobenius and beta == 2.0):
         raise ValueError(
-            f"sparse {name} is supported for beta = 1 (Kullback-Leibler), where the updates "
+            f"sparse {name} is supported for beta = 1 (Kullback-Leibler) and for beta = 2 with "
+            "a Frobenius solver (solver='hals', 'anls', …); for beta = 1 the updates "
             f"need W H on the nonzeros only; with beta={beta:g} every entry matters: pass "
             f"{name}.toarray() (dense) instead")
     data = SparseData(X, name)

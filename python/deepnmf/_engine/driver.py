@@ -119,7 +119,8 @@ def warn_unconverged(name: str, max_iter: int, tol: float) -> None:
 def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = False,
         callback: Callable[[Any, int], Any] | None = None, model: Any = None,
         progress: bool = False, verbose: int = 0, start_interrupted: bool = False,
-        interrupted_message: str | None = None, quiet: bool = False) -> RunResult:
+        interrupted_message: str | None = None, quiet: bool = False,
+        stop_rule: Callable[[], bool] | None = None) -> RunResult:
     """Run ``sweep`` for up to ``max_iter`` outer iterations.
 
     Stops when the recorded objective stagnates (``tol`` > 0; ``shifted`` for objectives that
@@ -127,9 +128,12 @@ def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = F
     ``start_interrupted``: a Ctrl-C came during the set-up (or an earlier layer); no
     iteration runs, and ``interrupted_message`` (or the default wording) is the warning.
     ``quiet``: no warnings — the caller words them (the layers of MultilayerNMF, the
-    multilayer start of the deep models)."""
+    multilayer start of the deep models). ``stop_rule``: the sweep's own stopping test, asked after
+    every iteration in place of the loss rule (e.g. the projected-gradient norm of
+    ``stop="pgrad"``)."""
     history = sweep.history
-    rule = Stagnation(tol, history.window, shifted)
+    own_rule = stop_rule
+    rule = Stagnation(0.0 if own_rule is not None else tol, history.window, shifted)
     n_iter = 0
     stopped: str | None = None
     if start_interrupted:
@@ -153,7 +157,9 @@ def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = F
                     terms = sweep.describe(done, row)
                     print(f"{name} iter {done:5d}  F {F:{sign}.6e}{'  ' + terms if terms else ''}"
                           f"  {time.perf_counter() - start:7.2f}s")
-            if new and rule.met(history.objectives(), history.complete_iterations()):
+            if own_rule is not None and own_rule():
+                stopped = "stagnated"
+            elif new and rule.met(history.objectives(), history.complete_iterations()):
                 stopped = "stagnated"
             if callback is not None:
                 sweep.publish(n_iter)
@@ -166,7 +172,7 @@ def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = F
         if not quiet:
             warn_interrupted(name, n_iter)
         n_iter = sweep.interrupted(n_iter)
-        rule = Stagnation(tol, history.window, shifted)  # the record's last row was rewritten
+        rule = Stagnation(rule.tol, history.window, shifted)  # the record's last row changed
     finally:
         bar.close()
     with deferred_interrupt() as late:  # the record is completed whatever comes now
@@ -184,8 +190,8 @@ def run(sweep: Sweep, *, name: str, max_iter: int, tol: float, shifted: bool = F
             warn_interrupted(name, n_iter)
     # stopped by the rule inside the loop: converged, even where the row `finish` added (one
     # iteration later) need not pass the test again
-    converged = stopped == "stagnated" or rule.met(history.objectives(),
-                                                   history.complete_iterations())
+    converged = stopped == "stagnated" or (own_rule() if own_rule is not None else rule.met(
+        history.objectives(), history.complete_iterations()))
     if not quiet and tol > 0 and stopped is None and n_iter == max_iter and not converged:
         warn_unconverged(name, max_iter, tol)
     return RunResult(n_iter, converged, stopped)

@@ -103,6 +103,12 @@ class LossHistory:
         if not self.at or self.at[-1] != n_iter:
             self.append(n_iter, current())
 
+    def replace_last(self, row: np.ndarray | list[float]) -> None:
+        """The last (complete) row for other factors of the same iteration (ALS ends on its
+        best iterate)."""
+        self.rows[-1] = np.asarray(row, dtype=np.float64)
+        self._F = self._F[:len(self.rows) - 1]
+
     def interrupted(self, current: np.ndarray, iteration: int) -> None:
         """After Ctrl-C: ``current`` holds the terms of the factors after the last completed
         block update, reached in outer iteration ``iteration``. They replace a pending row

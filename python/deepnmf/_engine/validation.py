@@ -422,3 +422,68 @@ def scaled_data(X: np.ndarray, beta: float, name: str = "X") -> tuple[np.ndarray
             "make the divergence infinite"
         )
     return Xs, scale
+
+
+@dataclass(frozen=True)
+class SolverParams:
+    """The solver axis of a single-layer fit (spec frobenius-solvers.md §6), checked at fit."""
+
+    solver: str
+    stop: str
+    inner_iter: int | str
+    inner_tol: float
+    alpha_W: float
+    alpha_H: float
+    l1_ratio: float
+    ipg_step: str
+    ipg_tau: float
+
+    @property
+    def frobenius(self) -> bool:
+        """Whether the fit runs on the Frobenius family's (G, C, U) kernels: every solver but
+        MU, and MU with penalties (β = 2)."""
+        return self.solver != "mu" or self.alpha_W > 0 or self.alpha_H > 0
+
+
+def _nonnegative_real(v: Any, name: str) -> float:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or not (
+            np.isfinite(float(v)) and float(v) >= 0):
+        raise ValueError(f"{name} must be a nonnegative finite number, got {v!r}")
+    return float(v)
+
+
+def check_solver_params(model: Any, beta: float, solvers: tuple[str, ...]) -> SolverParams:
+    """solver, stop, inner_iter, inner_tol, alpha_W, alpha_H, l1_ratio, ipg_step and ipg_tau of
+    `model` (the defaults where it has none): a non-MU solver needs β = 2, and so do the
+    penalties (for β ≠ 2 they are not implemented yet: a clear error, never ignored)."""
+    solver = check_choice(getattr(model, "solver", "mu"), "solver", solvers)
+    stop = check_choice(getattr(model, "stop", "loss"), "stop", ("loss", "pgrad"))
+    inner_iter = getattr(model, "inner_iter", 1)
+    if inner_iter != "auto":
+        inner_iter = check_positive_int(inner_iter, "inner_iter (or 'auto')")
+    inner_tol = _nonnegative_real(getattr(model, "inner_tol", 0.1), "inner_tol")
+    alpha_W = _nonnegative_real(getattr(model, "alpha_W", 0.0), "alpha_W")
+    alpha_H_in = getattr(model, "alpha_H", "same")
+    alpha_H = alpha_W if isinstance(alpha_H_in, str) and alpha_H_in == "same" else \
+        _nonnegative_real(alpha_H_in, "alpha_H (or 'same')")
+    l1_ratio = getattr(model, "l1_ratio", 0.0)
+    if isinstance(l1_ratio, (bool, np.bool_)) or not isinstance(l1_ratio, numbers.Real) or \
+            not 0.0 <= float(l1_ratio) <= 1.0:
+        raise ValueError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}")
+    ipg_step = check_choice(getattr(model, "ipg_step", "column"), "ipg_step",
+                            ("column", "global"))
+    ipg_tau = getattr(model, "ipg_tau", 0.99)
+    if isinstance(ipg_tau, (bool, np.bool_)) or not isinstance(ipg_tau, numbers.Real) or \
+            not 0.0 < float(ipg_tau) < 1.0:
+        raise ValueError(f"ipg_tau must be a number in (0, 1), got {ipg_tau!r}")
+    if solver != "mu" and beta != 2.0:
+        raise ValueError(f"solver={solver!r} minimizes the Frobenius loss (beta=2), got "
+                         f"beta={beta:g}; use solver='mu' for other divergences")
+    if (alpha_W > 0 or alpha_H > 0) and beta != 2.0:
+        raise ValueError(f"alpha_W / alpha_H (elastic-net penalties) are implemented for "
+                         f"beta=2 only, got beta={beta:g}")
+    if stop == "pgrad" and solver == "mu" and alpha_W == 0 and alpha_H == 0:
+        raise ValueError("stop='pgrad' needs one of the Frobenius solvers ('hals', 'anls', "
+                         "'pg', 'ipg', 'als'); solver='mu' stops on the loss")
+    return SolverParams(solver, stop, inner_iter, inner_tol, alpha_W, alpha_H,
+                        float(l1_ratio), ipg_step, float(ipg_tau))

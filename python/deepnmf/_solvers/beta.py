@@ -143,14 +143,17 @@ def multilayer_fit(first: Any, ranks: list[int], *, beta: float, init: str,
                    start: tuple[list[np.ndarray], list[np.ndarray]] | None,
                    rng: np.random.Generator, max_iter: int, tol: float, n_threads: int,
                    verbose: int = 0, progress: bool = False, loss_every: int = 10,
-                   name: str = "MultilayerNMF", interrupted: bool = False) -> MultilayerFit:
+                   name: str = "MultilayerNMF", interrupted: bool = False,
+                   fit_layer: Callable[..., SingleFit] | None = None) -> MultilayerFit:
     """Layer ℓ factorizes W_{ℓ−1} ≈ Wℓ Hℓ by MU (W0 = ``first``, validated and in the fit's
     units), then the rows of Hℓ are normalized to sum to one (the columns of Wℓ absorb the
     scale, the product is unchanged). ``start``: explicit (W_list, H_list) in the fit's units.
     Every layer runs in the units of ``first``: a deeper layer whose data leaves the band is
     fit at a scale of its own and mapped back. After a Ctrl-C the layers left get their
     initial factors only (one iteration would be a fit): the model stays complete;
-    ``interrupted``: a Ctrl-C came before (in the caller's set-up), every layer gets that."""
+    ``interrupted``: a Ctrl-C came before (in the caller's set-up), every layer gets that.
+    ``fit_layer``: the single-layer fit (``fit_single``'s signature; default MU)."""
+    fit_layer = fit_layer or fit_single
     Ws: list[np.ndarray] = []
     Hs: list[np.ndarray] = []
     iters, histories, recorded_at, errors, unconverged = [], [], [], [], []
@@ -165,7 +168,7 @@ def multilayer_fit(first: Any, ranks: list[int], *, beta: float, init: str,
                 layer_init, W0, H0 = "custom", start[0][layer - 1], start[1][layer - 1]
             W, H = single_start(layer_data, layer_scale, r, layer_init, W0, H0, None, rng)
         stopped_before = bool(interrupted_in) or sigint.fired
-        fit = fit_single(layer_data, layer_scale, W, H, beta=beta, n_threads=n_threads,
+        fit = fit_layer(layer_data, layer_scale, W, H, beta=beta, n_threads=n_threads,
                          max_iter=max_iter, tol=tol, loss_every=loss_every,
                          name=f"{name} layer {layer}", verbose=verbose, progress=progress,
                          start_interrupted=stopped_before, quiet=True)

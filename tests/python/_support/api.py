@@ -8,7 +8,7 @@ import inspect
 import json
 
 MODULES = ("deepnmf", "deepnmf.updates", "deepnmf.special", "deepnmf.metrics",
-           "deepnmf.datasets", "deepnmf.plotting", "deepnmf.divergence")
+           "deepnmf.datasets", "deepnmf.plotting", "deepnmf.divergence", "deepnmf.lsq")
 
 
 def _signature(obj) -> str:

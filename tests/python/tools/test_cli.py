@@ -150,6 +150,8 @@ def test_min_volume_with_its_default_and_one_alpha_tilde(tmp_path, matrix):
     (["--multilayer", "--init-iters", "5"], "--init-iters does not apply to MultilayerNMF"),
     (["--alpha-tilde", "0.2"], "--alpha-tilde does not apply to DeepNMF"),
     (["--delta", "2"], "--delta does not apply to DeepNMF"),
+    (["--solver", "hals"], "--solver does not apply to DeepNMF"),
+    (["--multilayer", "--alpha-W", "0.1"], "--alpha-W does not apply to MultilayerNMF"),
 ])
 def test_flags_that_do_not_apply_are_errors(tmp_path, matrix, flags, match):
     np.save(tmp_path / "x.npy", matrix)
@@ -224,3 +226,24 @@ def test_messages_name_the_flags_and_help_shows_defaults(tmp_path, matrix):
         assert len(line.split()) > 3, flag  # every option says what it does
     assert "(default: model.npz)" in help_text
     assert "``" not in run("--help").stdout  # plain text, no RST markup
+
+
+def test_fit_a_frobenius_solver_with_penalties_then_info(tmp_path, matrix):
+    import deepnmf
+
+    np.save(tmp_path / "x.npy", matrix)
+    out = tmp_path / "h.npz"
+    proc = run("fit", str(tmp_path / "x.npy"), "-r", "4", "--beta", "2", "--solver", "hals",
+               "--alpha-W", "0.001", "--l1-ratio", "1", "--inner-iter", "auto", "--seed", "0",
+               "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    model = deepnmf.load(out)
+    assert (model.solver, model.alpha_W, model.l1_ratio, model.inner_iter) == ("hals", 0.001,
+                                                                               1.0, "auto")
+    info = json.loads(run("info", str(out)).stdout)
+    assert info["params"]["solver"] == "hals" and info["params"]["alpha_W"] == 0.001
+    assert "--solver='hals'" in one_error(run("fit", str(tmp_path / "x.npy"), "-r", "4",
+                                              "--solver", "hals", "-o", str(tmp_path / "k.npz")))
+    assert "--inner-iter" in one_error(run("fit", str(tmp_path / "x.npy"), "-r", "4", "--beta",
+                                           "2", "--inner-iter", "two", "-o",
+                                           str(tmp_path / "k.npz")))
