@@ -279,7 +279,9 @@ class BetaNMF(EstimatorMixin):
                     and source is None:
                 raise ValueError(rank_message(r, m, n) + f"; init={self.init!r} needs that, "
                                  "init='random' does not")
-            W, H = single_start(data, scale, r, self.init, W0, H0, source, rng)
+            # MU and IPG need a positive start; the other Frobenius solvers keep exact zeros
+            W, H = single_start(data, scale, r, self.init, W0, H0, source, rng,
+                                floor=not sp.frobenius or sp.solver in ("mu", "ipg"))
 
         def publish(W: np.ndarray, H: np.ndarray, n_iter: int) -> None:
             """The model a callback sees: W in the caller's units (a copy when rescaled)."""

@@ -87,7 +87,7 @@ class LayerData(Protocol):
                     want_loss: bool = False) -> tuple[np.ndarray, np.ndarray, float]: ...
     def majorizer_h(self, W: np.ndarray, H: np.ndarray, beta: float, nt: int,
                     want_loss: bool = False) -> tuple[np.ndarray, np.ndarray, float]: ...
-    def cross_w(self, H: np.ndarray, nt: int) -> np.ndarray: ...
+    def cross_w(self, Ht: np.ndarray, nt: int) -> np.ndarray: ...
     def cross_h(self, W: np.ndarray, nt: int) -> np.ndarray: ...
     def sq_norm(self) -> float: ...
 
@@ -153,14 +153,17 @@ class DenseData:
         loss = _core.majorizer_h(self.X, W, H, beta, P, Q, nt, want_loss)
         return P, Q, loss
 
-    def cross_w(self, H, nt) -> np.ndarray:
-        out = np.empty((self.shape[0], H.shape[0]), dtype=self.dtype)
-        _core.product(self.X, np.ascontiguousarray(H.T), out, nt)
+    def cross_w(self, Ht, nt) -> np.ndarray:
+        """Y Hᵀ (m×r) from Hᵀ (n×r, C order): the W-side product of the Frobenius solvers."""
+        out = np.empty((self.shape[0], Ht.shape[1]), dtype=self.dtype)
+        _core.product(self.X, Ht, out, nt)
         return out
 
     def cross_h(self, W, nt) -> np.ndarray:
-        out = np.empty((W.shape[1], self.shape[1]), dtype=self.dtype)
-        _core.product(np.ascontiguousarray(W.T), self.X, out, nt)
+        """(Wᵀ Y)ᵀ = Yᵀ W (n×r, C order: the rows are the r-vectors the H-block updates), by
+        column blocks of Y — no transposed copy of Y."""
+        out = np.empty((self.shape[1], W.shape[1]), dtype=self.dtype)
+        _core.cross_t(self.X, W, out, nt)
         return out
 
     def sq_norm(self) -> float:
@@ -340,11 +343,13 @@ class SparseData:
         loss = _core.majorizer_h_sparse(self.csc_core, W, H, P, Q, nt, want_loss)
         return P, Q, loss
 
-    def cross_w(self, H, nt) -> np.ndarray:
-        return np.asarray(self.csr @ H.T)  # SciPy's sparse × dense: O(nnz·r)
+    def cross_w(self, Ht, nt) -> np.ndarray:
+        """As DenseData.cross_w: SciPy's sparse × dense, O(nnz·r)."""
+        return np.ascontiguousarray(self.csr @ Ht, dtype=self.dtype)
 
     def cross_h(self, W, nt) -> np.ndarray:
-        return np.asarray(self.csc.T @ W).T  # (Yᵀ W)ᵀ, r×n in Fortran order like H
+        """As DenseData.cross_h: Yᵀ W (n×r) from the CSC structure, O(nnz·r)."""
+        return np.ascontiguousarray(self.csc.T @ W, dtype=self.dtype)
 
     def sq_norm(self) -> float:
         d = self.csr.data

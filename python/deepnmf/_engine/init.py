@@ -85,11 +85,13 @@ def _nndsvd(X: np.ndarray, r: int, rng: np.random.Generator):
 
 
 def single_start(data: Any, scale: Any, r: int, init: Any, W0: Any, H0: Any, source: Any,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                 rng: np.random.Generator, floor: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The starting (W, H) of a single-layer fit on validated ``data`` (2^k X, ``scale``),
     in the layouts the kernels read: the factors of a fitted one-layer ``source``, explicit
     ``W0``, ``H0`` (``init='custom'``), or ``init`` from INITS. Explicit factors are copied,
-    mapped into the fit's units (W carries the data's scale) and floored at ε there."""
+    mapped into the fit's units (W carries the data's scale) and floored at ε there (not with
+    ``floor=False``: the Frobenius solvers keep exact zeros, and a warm start continues from
+    the very iterate)."""
     from .validation import check_factor
 
     m, n = data.shape
@@ -106,9 +108,10 @@ def single_start(data: Any, scale: Any, r: int, init: Any, W0: Any, H0: Any, sou
         W = W.copy() if scale.unit else scale.to_fit(W)  # W carries the data's scale
         # one copy, in the layout the kernels read (Fortran order next to sparse data)
         H = data.factor_layout(check_factor(H0, what + "H", (r, n), data.dtype), copy=True)
-        eps = np.finfo(data.dtype).eps
-        np.maximum(W, eps, out=W)
-        np.maximum(H, eps, out=H)
+        if floor:
+            eps = np.finfo(data.dtype).eps
+            np.maximum(W, eps, out=W)
+            np.maximum(H, eps, out=H)
     elif init in INITS:
         W, H = initialize(data.matrix, r, init, rng)
     else:

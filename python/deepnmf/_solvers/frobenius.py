@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _core
 from .._engine.base import warn
+from .._engine.data import aligned
 from .._engine.driver import deferred_interrupt, run
 from .._engine.history import LossHistory
 from .._engine.validation import Scale
@@ -92,20 +93,12 @@ class FrobeniusData:
         self.sq_norm = data.sq_norm()
 
     def x_ht(self, Ht: np.ndarray) -> np.ndarray:
-        """X Hᵀ with Hᵀ given (n×r, C order)."""
-        if self.sparse:
-            return np.ascontiguousarray(self.data.csr @ Ht, dtype=self.dtype)
-        out = np.empty((self.shape[0], Ht.shape[1]), dtype=self.dtype)
-        _core.product(self.data.X, Ht, out, self.nt)
-        return out
+        """X Hᵀ with Hᵀ given (n×r, C order): the layer data's ``cross_w``."""
+        return self.data.cross_w(Ht, self.nt)
 
     def xt_w(self, W: np.ndarray) -> np.ndarray:
-        """Xᵀ W (n×r)."""
-        if self.sparse:
-            return np.ascontiguousarray(self.data.csc.T @ W, dtype=self.dtype)
-        out = np.empty((self.shape[1], W.shape[1]), dtype=self.dtype)
-        _core.cross_t(self.data.X, W, out, self.nt)
-        return out
+        """Xᵀ W (n×r): the layer data's ``cross_h``."""
+        return self.data.cross_h(W, self.nt)
 
     def residual_sq(self, W: np.ndarray, Ht: np.ndarray) -> float:
         """‖X − W H‖²_F directly, in row chunks (dense only): where (F3) cancels."""
@@ -285,8 +278,10 @@ def fit_frobenius(data: Any, scale: Scale, W: np.ndarray, H: np.ndarray, *, solv
     driver; penalties in the caller's units (mapped here). The factors and losses come back in
     the caller's units."""
     fdata = FrobeniusData(data, n_threads)
-    W = np.ascontiguousarray(W)
-    Ht = np.ascontiguousarray(H.T)  # a view for the Fortran-ordered H of sparse data
+    # the working factors on 64-byte boundaries, as every fit's (Eigen's small products and
+    # reductions peel to an aligned address: the results would depend on where NumPy put them)
+    W = aligned(W, data.dtype, "C")
+    Ht = aligned(H.T, data.dtype, "C")  # the Fortran-ordered H of sparse data: often a view
     history = LossHistory(lambda row: float(row[0]), loss_every, verbose)
     block = BlockSolver(solver, inner_tol, ipg_tau, ipg_step == "global")
     sweep = FrobeniusSweep(fdata, W, Ht, block, penalty.to_fit(scale), inner_iter, stop, tol,
@@ -319,9 +314,9 @@ def nnls_codes(data: Any, H: np.ndarray, penalty: Penalty, n_threads: int) -> np
     """The exact codes W of new rows for H fixed (β = 2): min ½‖X − W H‖² + the W penalties,
     row by row, by block principal pivoting; in the fit's units of ``data``."""
     fdata = FrobeniusData(data, n_threads)
-    Ht = np.ascontiguousarray(np.asarray(H, dtype=data.dtype).T)
+    Ht = aligned(np.asarray(H).T, data.dtype, "C")
     C = fdata.x_ht(Ht)
-    W = np.zeros((data.shape[0], Ht.shape[1]), dtype=data.dtype)
+    W = aligned(np.zeros((data.shape[0], Ht.shape[1])), data.dtype, "C")
     _core.nnls_bpp(gram(Ht, n_threads), C, W, penalty.l1_W, penalty.l2_W, False, n_threads)
     return W
 
@@ -329,8 +324,8 @@ def nnls_codes(data: Any, H: np.ndarray, penalty: Penalty, n_threads: int) -> np
 def frobenius_loss(data: Any, W: np.ndarray, H: np.ndarray, n_threads: int) -> float:
     """½‖X − W H‖²_F of the layer data by (F3) (sparse X: no m×n product)."""
     fdata = FrobeniusData(data, n_threads)
-    W = np.ascontiguousarray(W, dtype=data.dtype)
-    Ht = np.ascontiguousarray(np.asarray(H, dtype=data.dtype).T)
+    W = aligned(W, data.dtype, "C")
+    Ht = aligned(np.asarray(H).T, data.dtype, "C")
     cross = float(np.einsum("ij,ij->", fdata.xt_w(W), Ht, dtype=np.float64))
     sq = fdata.sq_norm - 2.0 * cross + float(np.einsum("ij,ij->", gram(W, n_threads),
                                                        gram(Ht, n_threads)))

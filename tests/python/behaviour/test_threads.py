@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 from _support.estimators import CONFIGS, IDS, factors
 
-SPARSE_OK = {"BetaNMF", "MultilayerNMF", "DeepNMF"}
+SPARSE_OK = {"BetaNMF", "BetaNMF-hals", "MultilayerNMF", "DeepNMF"}
 
 
 def _data(sparse: bool):
