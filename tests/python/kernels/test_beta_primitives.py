@@ -65,13 +65,14 @@ def test_sparse_majorizer_matches_dense(dtype, rng):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kind", ["dense", "csr"])
 def test_cross_products_and_norm(dtype, kind, rng):
-    """Y Hᵀ, Wᵀ Y and ‖Y‖², and through them the Frobenius loss by the trace identity."""
+    """Y Hᵀ (from Hᵀ), Yᵀ W and ‖Y‖² (the Frobenius solvers' layouts), and through them the
+    Frobenius loss by the trace identity."""
     Y, W, H = positive_problem(rng, 33, 27, 4, dtype, zeros=0.5)
     data = DenseData(Y) if kind == "dense" else SparseData(sp.csr_matrix(Y))
-    Hl = data.factor_layout(H, copy=True)
+    Hl = np.ascontiguousarray(H.T)
     Yd = Y.astype(np.float64)
     np.testing.assert_allclose(data.cross_w(Hl, 2), Yd @ H.T, rtol=TOL[dtype])
-    np.testing.assert_allclose(data.cross_h(W, 2), W.T @ Yd, rtol=TOL[dtype])
+    np.testing.assert_allclose(data.cross_h(W, 2), Yd.T @ W, rtol=TOL[dtype])
     assert data.sq_norm() == pytest.approx(float(np.sum(Yd**2)), rel=1e-13)
     loss = 0.5 * (data.sq_norm() - 2 * np.sum(W * data.cross_w(Hl, 1)) +
                   np.sum((W.T @ W) * (H @ H.T)))
