@@ -27,8 +27,6 @@ from .beta import SingleFit
 #: The solvers of ``BetaNMF(solver=...)``; all but "mu" need β = 2. "cd" is scikit-learn's
 #: name for HALS with one sweep per block.
 SOLVERS = ("mu", "hals", "cd", "anls", "als", "pg", "ipg")
-#: Solvers that never increase the objective (ALS may: it is the lecture's heuristic).
-MONOTONE = ("mu", "hals", "cd", "anls", "pg", "ipg")
 
 
 @dataclass(frozen=True)
