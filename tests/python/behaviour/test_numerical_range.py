@@ -52,8 +52,15 @@ def test_fits_of_2k_x_are_the_fit_of_x_scaled_exactly(name):
         # beyond 2^300); the score scales as the divergence, unless the weights are 'auto'
         # (λℓ = 1/Dℓ: Σ λℓ Dℓ is a number without units)
         codes = model.transform(np.ldexp(X0[:7], e))
-        np.testing.assert_array_equal(codes if name == "minvol" else np.ldexp(codes, base_e - e),
-                                      codes_b)
+        codes = codes if name == "minvol" else np.ldexp(codes, base_e - e)
+        if name == "deep":
+            # DeepNMF's codes of rows inside the band are computed at their own scale (only the
+            # base is rescaled), where the powers of the β = 1.5 updates (pow by Eigen's packets
+            # and libm's scalar path) are not exactly equivariant under an odd power of two: on
+            # some machines the baseline (SSE2) core differs in the last bit or two
+            np.testing.assert_allclose(codes, codes_b, rtol=8 * np.finfo(np.float64).eps, atol=0)
+        else:
+            np.testing.assert_array_equal(codes, codes_b)
         power = 0.0 if name in ("deep", "minvol") else (e - base_e) * beta
         assert np.log2(-model.score(np.ldexp(X0[:7], e))) - np.log2(-score_b) == pytest.approx(
             power, abs=1e-12)
