@@ -14,6 +14,7 @@ set(DEEPNMF_KERNEL_SOURCES
   cpp/src/frobenius/hals.cpp
   cpp/src/frobenius/gradient.cpp
   cpp/src/frobenius/als.cpp
+  cpp/src/frobenius/orthogonal.cpp
   cpp/src/lsq/nnls.cpp)
 set(DEEPNMF_BINDING_SOURCES
   cpp/bindings/module.cpp

@@ -1,6 +1,7 @@
 // Frobenius NMF (β = 2): the products, the block solvers on (G, C, U) and the batched NNLS.
 #include "deepnmf/frobenius/frobenius.hpp"
 
+#include "deepnmf/frobenius/orthogonal.hpp"
 #include "deepnmf/lsq/nnls.hpp"
 #include "util.hpp"
 
@@ -102,6 +103,16 @@ void register_frobenius_t(py::module_& m) {
       "G"_a.noconvert(), "C"_a.noconvert(), "U"_a.noconvert(), "l1"_a = 0.0, "l2"_a = 0.0,
       "warm"_a = false, "n_threads"_a = 1,
       "Exact NNLS of every row of U by block principal pivoting (in place).");
+  m.def(
+      "onmf_assign",
+      [](CMatRef<T> C, CVecRef<double> h_sq, CVecRef<double> x_sq, LabelRef labels,
+         VecRef<double> weight, VecRef<double> residual, int n_threads) {
+        py::gil_scoped_release nogil;
+        onmf_assign<T>(C, h_sq, x_sq, labels, weight, residual, n_threads);
+      },
+      "C"_a.noconvert(), "h_sq"_a.noconvert(), "x_sq"_a.noconvert(), "labels"_a.noconvert(),
+      "weight"_a.noconvert(), "residual"_a.noconvert(), "n_threads"_a = 1,
+      "EM-ONMF assignment from C = X Ht: cluster, weight and residual of every row.");
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ if _TYPE_CHECKING:
 #: and importing scikit-learn takes about 1 s, which the kernels, data sets and metrics do not
 #: need (PEP 562 module __getattr__).
 _ESTIMATORS = {"BetaNMF": "nmf", "MultilayerNMF": "multilayer", "DeepNMF": "deep",
-               "MinVolDeepNMF": "minvol"}
+               "MinVolDeepNMF": "minvol", "OrthogonalNMF": "orthogonal"}
 _locate({name: f"{__name__}.{module}" for name, module in _ESTIMATORS.items()})
 
 
@@ -53,6 +53,7 @@ __all__ = [
     "DeepNMF",
     "MinVolDeepNMF",
     "MultilayerNMF",
+    "OrthogonalNMF",
     "metrics",
     "special",
     "ConvergenceWarning",

@@ -16,6 +16,7 @@ bool als_update(const CMatRef<double>& G, const CMatRef<T>& C, MatRef<T> U, Pena
   check_block<T>(G, C, U, pen, "als_update");
   require(G.allFinite(), "als_update: G holds NaN or infinity");
   const Index N = U.rows(), r = U.cols();
+  if (r == 0) return false;  // nothing to solve (and no eigenvalues to take the extremes of)
   Mat<double> A = G;
   A.diagonal().array() += pen.l2;
   // never a pseudo-inverse: a ridge of 1e-6·tr/r when the system is ill-conditioned (nmfbook

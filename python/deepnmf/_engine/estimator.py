@@ -98,6 +98,13 @@ try:  # scikit-learn is optional: with it, the estimators are genuine scikit-lea
             tags.input_tags.sparse = True  # scipy.sparse accepted (β = 1)
             return tags
 
+    from sklearn.exceptions import NotFittedError as _SkNotFittedError
+
+    from .base import NotFittedError as _NotFittedError
+
+    class FitFirstError(_NotFittedError, _SkNotFittedError):  # type: ignore[misc]
+        """deepnmf's NotFittedError that is also scikit-learn's (its checks catch that one)."""
+
 except ImportError:  # pragma: no cover - exercised without scikit-learn
     EstimatorMixin = _ParamsMixin  # type: ignore[misc,assignment]
 

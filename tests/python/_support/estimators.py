@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF
+from deepnmf import BetaNMF, DeepNMF, MinVolDeepNMF, MultilayerNMF, OrthogonalNMF
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ CONFIGS = [
                                   max_iter=5, random_state=0),
            lambda: MinVolDeepNMF([2, 1], init_iter=300, max_iter=300, tol=1e-10),
            lambda m: m.loss_history_[:, -1], layered=True, continues=1e-9),
+    Config("OrthogonalNMF", _with(OrthogonalNMF, 3, init="kmeans++", max_iter=20, tol=0,
+                                  random_state=0),
+           lambda: OrthogonalNMF(2, max_iter=2000, tol=1e-12),
+           lambda m: m.loss_history_, layered=False, continues=0.0),
 ]
 
 IDS = [c.name for c in CONFIGS]

@@ -83,6 +83,8 @@ CALLS = [
     ("als_update", lambda a, b, c, d, beta: _core.als_update(a, b, c, beta, 0.0, 2)),
     ("projected_gradient_sq", lambda a, b, c, d, beta: _core.projected_gradient_sq(a, b, c, 0.0, beta, 2)),
     ("nnls_bpp", lambda a, b, c, d, beta: _core.nnls_bpp(a, b, c, 0.0, beta, True, 2)),
+    ("onmf_assign", lambda a, b, c, d, beta: _core.onmf_assign(
+        a, b.ravel(), c.ravel(), np.zeros(len(a), np.int64), d.ravel(), np.zeros(len(a)), 2)),
 ]
 
 
@@ -120,6 +122,8 @@ def consistent_calls(m, n, r):
                                                for k in range(r)]
     yield "rowsum_kl_transposed", lambda: _core.testing.rowsum_kl_transposed(Ht.T.copy().T.copy(), Ht.copy(), 2)
     yield "product", lambda: _core.product(W, H, C, 2)
+    yield "onmf_assign", lambda: _core.onmf_assign(P, np.ones(r), np.ones(m), np.zeros(m, np.int64),
+                                                   np.zeros(m), np.zeros(m), 2)
     yield "logdet_gram", lambda: _core.logdet_gram(W, 1.0)
     for W_bar in (Wb, None):
         for exact in (False, True):
