@@ -61,7 +61,8 @@ class OrthogonalNMF(EstimatorMixin):
     n_components : int
         The number of clusters r.
     orthogonal : {'W', 'H'}, default 'W'
-        'W' clusters the rows (samples) of X; 'H' the columns (features): the same fit on Xᵀ.
+        'W' clusters the rows (samples) of X; 'H' the columns (features): the same fit on Xᵀ
+        (for dense X on a C-ordered copy of Xᵀ; sparse X is transposed to CSR).
     solver : {'em', 'ding', 'choi'}, default 'em'
         'em': EM-ONMF (exact orthogonality, non-increasing error). 'ding' / 'choi': the
         multiplicative ONMF of Ding, Li, Peng & Park (2006) / Choi (2008), baselines: W stays
@@ -191,8 +192,8 @@ class OrthogonalNMF(EstimatorMixin):
             data, scale = check_input(Xf, 2.0, frobenius=True)
             m, n = data.shape
             if r > m:
-                raise ValueError(f"n_components={r} exceeds the {m} {'rows' if orth == 'W' else 'columns'} "
-                                 "of X to cluster")
+                side = "rows" if orth == "W" else "columns"
+                raise ValueError(f"n_components={r} exceeds the {m} {side} of X to cluster")
             start = H0 if orth == "W" else (None if W0 is None else np.asarray(W0).T)
             if init == "custom":
                 if start is None:
@@ -220,8 +221,9 @@ class OrthogonalNMF(EstimatorMixin):
             self._set_factors(orth, W, scale.to_caller(H), labels)
             self.n_iter_ = n_iter
 
-        fit = fit_em_onmf(data, scale, Ht, solver=solver, n_threads=nt, max_iter=rp.max_iter, tol=rp.tol,
-                          loss_every=rp.loss_every, name="OrthogonalNMF", verbose=rp.verbose,
+        self.__dict__.pop("sparse_input_", None)  # a refit's
+        fit = fit_em_onmf(data, scale, Ht, solver=solver, n_threads=nt, max_iter=rp.max_iter,
+                          tol=rp.tol, loss_every=rp.loss_every, name="OrthogonalNMF", verbose=rp.verbose,
                           progress=rp.progress, callback=rp.callback, model=self,
                           publish=publish, start_interrupted=sigint.fired)
         self._set_factors(orth, fit.W, fit.H, fit.labels)
