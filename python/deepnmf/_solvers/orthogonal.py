@@ -19,7 +19,7 @@ from .._engine.data import aligned
 from .._engine.driver import RunResult, deferred_interrupt, run
 from .._engine.history import LossHistory
 from .._engine.validation import Scale
-from .frobenius import FrobeniusData
+from .frobenius import FrobeniusData, gram
 
 #: ``OrthogonalNMF(init=...)``: successive projection (deterministic), k-means++ seeding, r
 #: distinct random rows, or H given to ``fit``.
@@ -190,8 +190,10 @@ class EmOnmfSweep:
         return max(sq, 0.0)
 
     def orthogonality(self) -> float:
-        G = np.asarray(self.W.T.astype(np.float64) @ self.W.astype(np.float64))
-        return float(np.linalg.norm(G - np.eye(self.r)))
+        """‖WᵀW − I‖_F: with one nonzero per row WᵀW is diagonal, its entries the column norms²
+        (O(mr), no Gram)."""
+        d = np.einsum("ij,ij->j", self.W, self.W, dtype=np.float64)
+        return float(np.sqrt(np.sum((d - 1.0) ** 2)))
 
     def step(self, iteration: int) -> None:
         a = assign(self.X, self.Ht, self.x_sq, self.nt)
@@ -306,24 +308,35 @@ class MultiplicativeOnmfSweep(EmOnmfSweep):
         self.W = aligned(orthonormal_w(a, m, r, fdata.dtype) + 0.2, fdata.dtype, "C")
         self.Ht = aligned(fdata.xt_w(self.W), fdata.dtype, "C")
         self.labels = np.argmax(self.W, axis=1).astype(np.int64)
+        self.C_H: np.ndarray | None = None
         e_sq = self._error_sq()
         history.append(0, [0.5 * e_sq, self.orthogonality()])
         self.errors = [float(np.sqrt(e_sq))]
 
-    def _error_sq(self) -> float:
-        """(F3): ‖X‖² − 2⟨XᵀW, Hᵀ⟩ + ⟨WᵀW, HHᵀ⟩ (W is not orthonormal here)."""
-        from .frobenius import frobenius_loss
+    def orthogonality(self) -> float:
+        """‖WᵀW − I‖_F from the Gram (W is not one-nonzero-per-row here)."""
+        return float(np.linalg.norm(gram(self.W, self.nt) - np.eye(self.r)))
 
-        return 2.0 * frobenius_loss(self.X.data, self.W, self.Ht.T, self.nt)
+    def _error_sq(self) -> float:
+        """(F3): ‖X‖² − 2⟨W, X Hᵀ⟩ + ⟨WᵀW, HHᵀ⟩ (W is not orthonormal here), with the X Hᵀ the
+        W-update used (H has not moved since): no pass over X of its own."""
+        C_H = self.X.x_ht(self.Ht) if self.C_H is None else self.C_H
+        cross = float(np.einsum("ij,ij->", self.W, C_H, dtype=np.float64))
+        sq = self.X.sq_norm - 2.0 * cross + float(np.einsum(
+            "ij,ij->", gram(self.W, self.nt), gram(self.Ht, self.nt)))
+        if sq < 1e3 * np.finfo(self.X.dtype).eps * self.X.sq_norm and not self.X.sparse:
+            sq = self.X.residual_sq(self.W, self.Ht)
+        return max(sq, 0.0)
 
     def step(self, iteration: int) -> None:
-        from .frobenius import gram
-
         X, W, Ht, nt = self.X, self.W, self.Ht, self.nt
+        self.C_H = None  # stale until the W-update below
         G_W, C_W = gram(W, nt), X.xt_w(W)
         _core.ipg_update(G_W, C_W, Ht, 0.0, 0.0, 1, 0.5, False, True, nt)  # η = 1: Lee–Seung
         np.maximum(Ht, np.finfo(Ht.dtype).eps, out=Ht)
-        multiplicative_w(W, X.x_ht(Ht), self.solver)
+        C_H = X.x_ht(Ht)
+        multiplicative_w(W, C_H, self.solver)
+        self.C_H = C_H
         self.labels = np.argmax(W, axis=1).astype(np.int64)
         e_sq = self._error_sq()
         self.errors.append(float(np.sqrt(e_sq)))
