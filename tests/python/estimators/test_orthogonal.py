@@ -87,9 +87,11 @@ def test_sparse_equals_dense_and_H_is_W_on_the_transpose():
     dense = OrthogonalNMF(3, init="random", random_state=0, max_iter=20, tol=0).fit(X)
     sparse = OrthogonalNMF(3, init="random", random_state=0, max_iter=20,
                            tol=0).fit(sp.csr_matrix(X))
+    # the sparse and dense products round differently, and the power steps of a cluster
+    # carry that for many iterations when its two leading singular values are close
     np.testing.assert_array_equal(dense.labels_, sparse.labels_)
-    np.testing.assert_allclose(dense.W_, sparse.W_, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(dense.H_, sparse.H_, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(dense.W_, sparse.W_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(dense.H_, sparse.H_, rtol=1e-8, atol=1e-10)
     onH = OrthogonalNMF(3, orthogonal="H", init="random", random_state=0, max_iter=20,
                         tol=0).fit(X.T)
     np.testing.assert_allclose(onH.H_, dense.W_.T, rtol=1e-12, atol=1e-15)
