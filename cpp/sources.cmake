@@ -8,6 +8,8 @@ set(DEEPNMF_KERNEL_SOURCES
   cpp/src/beta/majorizer.cpp
   cpp/src/beta/rowsum.cpp
   cpp/src/beta/coupled_w.cpp
+  cpp/src/beta/masked.cpp
+  cpp/src/beta/shared_w.cpp
   cpp/src/special/wright_omega.cpp
   cpp/src/minvol/minvol.cpp
   cpp/src/frobenius/products.cpp
@@ -24,4 +26,5 @@ set(DEEPNMF_BINDING_SOURCES
   cpp/bindings/register_special.cpp
   cpp/bindings/register_minvol.cpp
   cpp/bindings/register_frobenius.cpp
+  cpp/bindings/register_masked.cpp
   cpp/bindings/register_testing.cpp)

@@ -9,5 +9,6 @@ PYBIND11_MODULE(DEEPNMF_CORE_NAME, m) {
   deepnmf::register_special(m);
   deepnmf::register_minvol(m);
   deepnmf::register_frobenius(m);
+  deepnmf::register_masked(m);
   deepnmf::register_testing(m);
 }

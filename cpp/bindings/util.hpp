@@ -41,6 +41,7 @@ void register_sparse(py::module_& m);
 void register_special(py::module_& m);
 void register_minvol(py::module_& m);
 void register_frobenius(py::module_& m);
+void register_masked(py::module_& m);
 void register_testing(py::module_& m);
 
 /// An ADMM report as the dict Python reads.

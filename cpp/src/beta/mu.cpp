@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "deepnmf/beta/apply_mu.hpp"
 #include "deepnmf/core/finite.hpp"
 #include "deepnmf/beta/passes.hpp"
 #include "deepnmf/beta/rowsum.hpp"
@@ -9,26 +10,6 @@
 
 namespace deepnmf {
 namespace {
-
-/// F ← max(F ⊙ (Q ⊘ P)^γ, ε) on one block (the MU of Févotte & Idier 2011, floored as in the
-/// paper's Section 3.2.1). P = 0 only for an all-zero column of the other factor; then Q = 0
-/// too and the entry drops to the floor.
-template <class T, class Block>
-void apply_mu(Block F, const Mat<T>& P, const Mat<T>& Q, double gamma) {
-  const T eps = floor_eps<T>();
-  const T tiny = std::numeric_limits<T>::min();
-  auto ratio = Q.array() / P.array().max(tiny);
-  if (gamma == 1.0) {
-    F.array() = (F.array() * ratio).max(eps);  // exact operations: packet = scalar
-    return;
-  }
-  // Eigen evaluates pow by packets in the body and by std::pow in the head it peels to align
-  // the destination: written straight into F (the caller's memory), the result would depend
-  // on F's address. The powers go into an owned, aligned block first; the multiply and the
-  // floor are exact either way.
-  const Mat<T> G = ratio.pow(T(gamma)).matrix();
-  F.array() = (F.array() * G.array()).max(eps);
-}
 
 /// One H update given a column pass (dense or sparse): `pass(sink)` streams the P, Q blocks.
 template <class T, class Pass>
