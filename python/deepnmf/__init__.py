@@ -29,7 +29,8 @@ if _TYPE_CHECKING:
 #: and importing scikit-learn takes about 1 s, which the kernels, data sets and metrics do not
 #: need (PEP 562 module __getattr__).
 _ESTIMATORS = {"BetaNMF": "nmf", "MultilayerNMF": "multilayer", "DeepNMF": "deep",
-               "MinVolDeepNMF": "minvol", "OrthogonalNMF": "orthogonal"}
+               "MinVolDeepNMF": "minvol", "OrthogonalNMF": "orthogonal",
+               "SemiSupervisedNMF": "semisupervised"}
 _locate({name: f"{__name__}.{module}" for name, module in _ESTIMATORS.items()})
 
 
@@ -54,6 +55,7 @@ __all__ = [
     "MinVolDeepNMF",
     "MultilayerNMF",
     "OrthogonalNMF",
+    "SemiSupervisedNMF",
     "metrics",
     "special",
     "ConvergenceWarning",

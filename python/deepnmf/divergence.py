@@ -7,10 +7,12 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from ._engine.masked import check_mask, check_observed
 from ._engine.validation import as_float_array, check_beta, resolve_n_threads
 
 
-def beta_divergence(A: Any, B: Any, beta: Any, *, n_threads: int | None = None) -> float:
+def beta_divergence(A: Any, B: Any, beta: Any, *, mask: Any = None,
+                    n_threads: int | None = None) -> float:
     """β-divergence between nonnegative matrices, summed over all entries.
 
     dβ(x|y) = x^β/(β(β−1)) + y^β/β − x y^(β−1)/(β−1), with the limits
@@ -26,6 +28,9 @@ def beta_divergence(A: Any, B: Any, beta: Any, *, n_threads: int | None = None) 
     B : array of shape (m, n), or a pair (W, H)
         The approximation; a pair is evaluated as W @ H without forming the product.
     beta : float or {'frobenius', 'kullback-leibler', 'itakura-saito'}
+    mask : array of shape (m, n), optional
+        Weights Ω: Σ Ωᵢⱼ dβ(aᵢⱼ | bᵢⱼ), the masked divergence (True/1 observed, False/0
+        missing: A there is never read and may hold NaN).
     n_threads : int, optional
 
     Returns
@@ -39,6 +44,8 @@ def beta_divergence(A: Any, B: Any, beta: Any, *, n_threads: int | None = None) 
     """
     b = check_beta(beta)
     A = as_float_array(A, "A")
+    if mask is not None:
+        return _masked(A, B, b, mask, resolve_n_threads(n_threads))
     if np.isinf(A).any():  # NaN and negative entries: the core's message
         raise ValueError("A contains infinity; the divergence of non-finite data is not defined")
     nt = resolve_n_threads(n_threads)
@@ -56,3 +63,22 @@ def beta_divergence(A: Any, B: Any, beta: Any, *, n_threads: int | None = None) 
         return float(_core.beta_divergence_wh(A, W, H, b, nt))
     B = as_float_array(B, "B", dtype=A.dtype)
     return float(_core.beta_divergence(A, B, b, nt))
+
+
+def _masked(A: np.ndarray, B: Any, b: float, mask: Any, nt: int) -> float:
+    M = check_mask(mask, A.shape, A.dtype)
+    check_observed(A, M > 0, b, "A")
+    if isinstance(B, tuple):
+        if len(B) != 2:
+            raise ValueError("B must be an array or a pair (W, H)")
+        W = as_float_array(B[0], "W", dtype=A.dtype)
+        H = as_float_array(B[1], "H", dtype=A.dtype)
+        if not (W >= 0).all() or not (H >= 0).all():
+            raise ValueError("W and H must be nonnegative and free of NaN")
+        return float(_core.beta_divergence_wh_masked(A, M, W, H, b, nt))
+    B = as_float_array(B, "B", dtype=A.dtype)
+    if B.shape != A.shape:
+        raise ValueError(f"beta_divergence: shapes differ: {A.shape} and {B.shape}")
+    if not (B[M > 0] >= 0).all():
+        raise ValueError("B must be nonnegative and free of NaN at the observed entries")
+    return float(_core.beta_divergence_masked(A, B, M, b, nt))

@@ -15,6 +15,7 @@ from ._engine.estimator import EstimatorMixin
 from ._engine.init import single_start
 from ._engine.layered import check_history
 from ._engine.layers import start_model
+from ._engine.masked import masked_input
 from ._engine.persist import register
 from ._engine.validation import (
     check_beta,
@@ -104,6 +105,10 @@ class BetaNMF(EstimatorMixin):
         scalar for the block, as the lecture writes it.
     ipg_tau : float in (0, 1), default 0.99
         τ of IPG's step to the boundary (step 1.6).
+    missing_values : None, np.nan or a number, default None
+        The value that marks a missing entry of X (scikit-learn's imputers' spelling):
+        ``np.nan`` fits the observed entries only, as ``mask=~np.isnan(X)`` would (the NaN
+        are never read). Combines with ``mask``.
     init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random', 'custom'} or fitted model, default 'nndsvda'
         Initial factors; 'custom' takes ``W`` and ``H`` given to :meth:`fit`; a fitted
         :class:`BetaNMF` (e.g. from :func:`deepnmf.load`) starts from its W and H.
@@ -161,6 +166,9 @@ class BetaNMF(EstimatorMixin):
         solvers: such a component would otherwise stay 0 for good).
     pgrad_history_ : ndarray
         ‖∇ᴾF‖ relative to the start, per iteration (``stop='pgrad'``).
+    undetermined_ : tuple of two int arrays
+        With a mask: the rows and the columns of X with no observed entry (their factor
+        entries have no data and stay at the floor ε; a warning says so).
 
     Notes
     -----
@@ -192,6 +200,7 @@ class BetaNMF(EstimatorMixin):
         l1_ratio: float = 0.0,
         ipg_step: str = "column",
         ipg_tau: float = 0.99,
+        missing_values: Any = None,
     ) -> None:
         self.n_components = n_components
         self.beta = beta
@@ -204,6 +213,7 @@ class BetaNMF(EstimatorMixin):
         self.l1_ratio = l1_ratio
         self.ipg_step = ipg_step
         self.ipg_tau = ipg_tau
+        self.missing_values = missing_values
         self.init = init
         self.max_iter = max_iter
         self.tol = tol
@@ -216,7 +226,8 @@ class BetaNMF(EstimatorMixin):
         self.callback = callback
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> BetaNMF:
+    def fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None, *,
+            mask: Any = None) -> BetaNMF:
         """Fit the factorization X ≈ W H.
 
         Parameters
@@ -228,16 +239,24 @@ class BetaNMF(EstimatorMixin):
             Present for scikit-learn's API.
         W, H : array-like of shapes (m, r) and (r, n), optional
             The initial factors when ``init='custom'``.
+        mask : array-like of shape (m, n), optional
+            Which entries of X are observed: True/1 observed, False/0 missing (their values
+            are never read), or nonnegative weights Ωᵢⱼ (a weighted likelihood). The fit then
+            minimizes the masked divergence Σ Ωᵢⱼ dβ(Xᵢⱼ | (WH)ᵢⱼ) by the masked
+            multiplicative updates (``solver='mu'``, any β, dense X; each an exact MM step, so
+            the loss never increases). A scipy.sparse mask lists the observed entries. A
+            mask in X's dtype is used without a copy; a boolean one is converted once.
 
         Returns
         -------
         self : BetaNMF
             The fitted model.
         """
-        self._fit(X, W, H)
+        self._fit(X, W, H, mask)
         return self
 
-    def fit_transform(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> np.ndarray:
+    def fit_transform(self, X: Any, y: Any = None, W: Any = None, H: Any = None, *,
+                      mask: Any = None) -> np.ndarray:
         """Fit (as :meth:`fit`) and return W of the training data.
 
         Parameters
@@ -247,14 +266,26 @@ class BetaNMF(EstimatorMixin):
         y : ignored
         W, H : array-like, optional
             The initial factors when ``init='custom'``.
+        mask : array-like of shape (m, n), optional
+            Observed entries, as in :meth:`fit`.
 
         Returns
         -------
         W : ndarray of shape (m, r)
         """
-        return self._fit(X, W, H)
+        return self._fit(X, W, H, mask)
 
-    def _fit(self, X: Any, W0: Any, H0: Any) -> np.ndarray:
+    def _data(self, X: Any, beta: float, frobenius: bool, mask: Any) -> tuple[Any, Any, Any]:
+        """(data, scale, undetermined or None): X validated, masked when a mask or
+        ``missing_values`` is given."""
+        if mask is None and self.missing_values is None:
+            return (*check_input(X, beta, frobenius=frobenius), None)
+        if frobenius:
+            raise ValueError("a mask (or missing_values) needs solver='mu' without penalties: "
+                             "the Frobenius solvers do not take masks")
+        return masked_input(X, beta, mask, self.missing_values)
+
+    def _fit(self, X: Any, W0: Any, H0: Any, mask: Any = None) -> np.ndarray:
         beta = check_beta(self.beta)
         sp = check_solver_params(self, beta, SOLVERS)
         # None: as many components as features (scikit-learn's convention)
@@ -268,7 +299,7 @@ class BetaNMF(EstimatorMixin):
         with deferred_interrupt() as sigint:  # a Ctrl-C in the set-up: 0 iterations
             # dense or scipy.sparse (β = 1); data outside its dtype's band is fit as 2^k X
             # (exact; one copy) and the factors are mapped back
-            data, scale = check_input(X, beta, frobenius=sp.frobenius)
+            data, scale, undetermined = self._data(X, beta, sp.frobenius, mask)
             m, n = data.shape
             source = start_model(self)  # a fitted model to continue from, or None
             if r is None:
@@ -287,7 +318,8 @@ class BetaNMF(EstimatorMixin):
             """The model a callback sees: W in the caller's units (a copy when rescaled)."""
             self.W_, self.H_, self.components_, self.n_iter_ = scale.to_caller(W), H, H, n_iter
 
-        for name in ("data_loss_", "n_inner_", "n_resets_", "pgrad_history_"):  # a refit's
+        for name in ("data_loss_", "n_inner_", "n_resets_", "pgrad_history_",
+                     "undetermined_"):  # a refit's
             self.__dict__.pop(name, None)
         if sp.frobenius:
             fit: Any = fit_frobenius(
@@ -318,6 +350,8 @@ class BetaNMF(EstimatorMixin):
         self.loss_iterations_ = fit.loss_iterations
         self.loss_ = fit.loss
         self.beta_ = beta
+        if undetermined is not None:
+            self.undetermined_ = (undetermined.rows, undetermined.columns)
         record_feature_names(self, X)
         return fit.W
 
@@ -330,7 +364,7 @@ class BetaNMF(EstimatorMixin):
         return check_solver_params(self, self.beta_, SOLVERS).frobenius
 
     # --------------------------------------------------------------- new data
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: Any, *, mask: Any = None) -> np.ndarray:
         """The codes W of new rows with H fixed: the same W updates, which are row-separable,
         from a constant start (as scikit-learn), until the loss stagnates (``tol``) or
         ``max_iter``; with a Frobenius solver (β = 2) the exact codes, min over W ≥ 0 of
@@ -340,6 +374,8 @@ class BetaNMF(EstimatorMixin):
         ----------
         X : array-like or scipy.sparse matrix of shape (k, n)
             New rows, with the training data's n features.
+        mask : array-like of shape (k, n), optional
+            Observed entries of X (as in :meth:`fit`): the codes fit those only.
 
         Returns
         -------
@@ -348,7 +384,7 @@ class BetaNMF(EstimatorMixin):
         self._check_fitted()
         check_feature_names(self, X)
         frobenius = self._frobenius()
-        data, scale = check_input(X, self.beta_, frobenius=frobenius)
+        data, scale, _ = self._data(X, self.beta_, frobenius, mask)
         if data.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {data.shape[1]} features, but {type(self).__name__} is "
                              f"expecting {self.n_features_in_} features as input")
@@ -360,22 +396,25 @@ class BetaNMF(EstimatorMixin):
                      check_positive_int(self.max_iter, "max_iter"), self.tol, type(self).__name__)
         return scale.to_caller(W)
 
-    def score(self, X: Any, y: Any = None) -> float:
+    def score(self, X: Any, y: Any = None, *, mask: Any = None) -> float:
         """The negative loss −Dβ(X, W H) with W = ``transform(X)`` and the learned H (higher
-        is better), for model selection.
+        is better), for model selection; with a mask, the masked loss on the observed
+        entries (hold-out: fit with a mask, score the held-out entries with its complement).
 
         Parameters
         ----------
         X : array-like or scipy.sparse matrix of shape (k, n)
         y : ignored
+        mask : array-like of shape (k, n), optional
+            Observed entries of X (as in :meth:`fit`).
 
         Returns
         -------
         score : float
         """
-        W = self.transform(X)
+        W = self.transform(X, mask=mask)
         check_feature_names(self, X)
-        data, scale = check_input(X, self.beta_, frobenius=self._frobenius())
+        data, scale, _ = self._data(X, self.beta_, self._frobenius(), mask)
         nt = resolve_n_threads(self.n_threads)
         if data.sparse and self.beta_ == 2.0:
             return -scale.loss_to_caller(frobenius_loss(data, scale.to_fit(W),

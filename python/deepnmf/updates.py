@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from ._engine.masked import check_mask, check_observed
 from ._engine.validation import (
+    as_float_array,
     check_beta,
     check_beta_range,
     check_data,
@@ -27,9 +29,14 @@ from ._engine.validation import (
 __all__ = ["mu_h", "mu_w", "coupled_w"]
 
 
-def _prepare(Y: Any, W: Any, H: Any, beta: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def _prepare(Y: Any, W: Any, H: Any, beta: Any,
+             mask: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     b = check_beta(beta)
-    Y = check_data(Y, b, "Y")
+    if mask is None:
+        Y = check_data(Y, b, "Y")
+    else:  # only the observed entries are data
+        Y = as_float_array(Y, "Y")
+        check_observed(Y, check_mask(mask, Y.shape, Y.dtype) > 0, b, "Y")
     check_beta_range(b, Y.dtype, "the update")
     m, n = Y.shape
     r = np.shape(W)[1] if np.ndim(W) == 2 else -1
@@ -66,6 +73,7 @@ def mu_h(
     beta: Any,
     *,
     row_sums_one: bool = False,
+    mask: Any = None,
     out: np.ndarray | None = None,
     n_threads: int | None = None,
 ) -> np.ndarray:
@@ -83,7 +91,11 @@ def mu_h(
         The β of the divergence.
     row_sums_one : bool, default False
         Impose ``H e = e`` (every row sums to one), as in deep β-NMF: the exact minimizer of
-        the majorizer over ``{H ≥ ε, H e = e}`` with one Lagrange multiplier per row.
+        the majorizer over ``{H ≥ ε, H e = e}`` with one Lagrange multiplier per row (not
+        with a mask).
+    mask : array of shape (m, n), optional
+        Weights Ω of the entries of Y (True/1 observed, False/0 missing: never read): the
+        exact MM step of the masked divergence Σ Ωᵢⱼ dβ(Yᵢⱼ | (WH)ᵢⱼ), Ω inside both products.
     out : ndarray, optional
         Where to write the result (``out=H`` updates in place).
     n_threads : int, optional
@@ -95,7 +107,14 @@ def mu_h(
         ``max(H ⊙ (Wᵀ(Y ⊙ V^(β−2)) ⊘ Wᵀ V^(β−1))^γ(β), ε)`` with V = W H, or its
         row-sum-constrained counterpart. Entries are ≥ ε (machine epsilon of the dtype).
     """
-    Y, W, H_in, b = _prepare(Y, W, H, beta)
+    Y, W, H_in, b = _prepare(Y, W, H, beta, mask)
+    if mask is not None:
+        if row_sums_one:
+            raise ValueError("mu_h: a mask with row_sums_one=True is not supported")
+        M = check_mask(mask, Y.shape, Y.dtype)
+        H_new = _output(H_in, out, "H", {"Y": Y, "W": W, "mask": M})
+        _core.mu_h_masked(Y, M, W, H_new, b, resolve_n_threads(n_threads), False)
+        return H_new
     H_new = _output(H_in, out, "H", {"Y": Y, "W": W})
     _core.mu_h(Y, W, H_new, b, bool(row_sums_one), resolve_n_threads(n_threads), False)
     return H_new
@@ -107,6 +126,7 @@ def mu_w(
     H: Any,
     beta: Any,
     *,
+    mask: Any = None,
     out: np.ndarray | None = None,
     n_threads: int | None = None,
 ) -> np.ndarray:
@@ -122,6 +142,9 @@ def mu_w(
         The fixed factor.
     beta : float or {'frobenius', 'kullback-leibler', 'itakura-saito'}
         The β of the divergence.
+    mask : array of shape (m, n), optional
+        Weights Ω of the entries of Y (True/1 observed, False/0 missing: never read): the
+        exact MM step of the masked divergence Σ Ωᵢⱼ dβ(Yᵢⱼ | (WH)ᵢⱼ), Ω inside both products.
     out : ndarray, optional
         Where to write the result (``out=W`` updates in place).
     n_threads : int, optional
@@ -132,7 +155,12 @@ def mu_w(
     W_new : ndarray of shape (m, r)
         ``max(W ⊙ ((Y ⊙ V^(β−2)) Hᵀ ⊘ V^(β−1) Hᵀ)^γ(β), ε)`` with V = W H.
     """
-    Y, W_in, H, b = _prepare(Y, W, H, beta)
+    Y, W_in, H, b = _prepare(Y, W, H, beta, mask)
+    if mask is not None:
+        M = check_mask(mask, Y.shape, Y.dtype)
+        W_new = _output(W_in, out, "W", {"Y": Y, "H": H, "mask": M})
+        _core.mu_w_masked(Y, M, W_new, H, b, resolve_n_threads(n_threads), False)
+        return W_new
     W_new = _output(W_in, out, "W", {"Y": Y, "H": H})
     _core.mu_w(Y, W_new, H, b, resolve_n_threads(n_threads), False)
     return W_new
