@@ -136,6 +136,8 @@ class SemiSupervisedNMF(_ClassifierBase, EstimatorMixin):  # type: ignore[misc,v
         Relative decrease of F over 10 iterations that stops the fit (0: run max_iter).
     random_state, n_threads, verbose, progress, loss_every, callback
         As :class:`BetaNMF`.
+    missing_values : None, np.nan or a number, default None
+        The value that marks a missing entry of X (as :class:`BetaNMF`).
 
     Attributes
     ----------
@@ -208,7 +210,10 @@ class SemiSupervisedNMF(_ClassifierBase, EstimatorMixin):  # type: ignore[misc,v
         if label_beta <= 0:
             raise ValueError(f"label_beta={label_beta:g}: the one-hot labels have zeros, whose "
                              "divergence is infinite for beta <= 0; use label_beta > 0")
-        lam = float(self.label_weight) if np.isscalar(self.label_weight) else np.nan
+        try:
+            lam = float(self.label_weight)
+        except (TypeError, ValueError):
+            lam = np.nan
         if not (np.isfinite(lam) and lam >= 0):
             raise ValueError(f"label_weight must be a nonnegative number, got "
                              f"{self.label_weight!r}")
@@ -324,6 +329,7 @@ class SemiSupervisedNMF(_ClassifierBase, EstimatorMixin):  # type: ignore[misc,v
 
     def predict(self, X: Any, *, mask: Any = None) -> np.ndarray:
         """The class of largest score per row."""
+        self._check_fitted()
         return self.classes_[np.argmax(self.decision_function(X, mask=mask), axis=1)]
 
     def predict_proba(self, X: Any, *, mask: Any = None) -> np.ndarray:
@@ -335,7 +341,19 @@ class SemiSupervisedNMF(_ClassifierBase, EstimatorMixin):  # type: ignore[misc,v
         return np.where(total > 0, S / np.where(total > 0, total, 1.0), 1.0 / p)
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Accuracy of :meth:`predict` on the labeled rows of y (y ≥ 0)."""
+        """Accuracy of :meth:`predict` on the labeled rows of y (y ≥ 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (k, n)
+        y : array-like of shape (k,)
+            The true classes (-1: not counted).
+        sample_weight : array-like of shape (k,), optional
+
+        Returns
+        -------
+        accuracy : float
+        """
         y = np.asarray(y)
         if y.ndim != 1:
             raise ValueError("score needs y of shape (k,): the class of each row")
@@ -345,7 +363,16 @@ class SemiSupervisedNMF(_ClassifierBase, EstimatorMixin):  # type: ignore[misc,v
         return float(np.average(pred[keep] == y[keep], weights=w))
 
     def inverse_transform(self, W: Any) -> np.ndarray:
-        """The reconstruction W H of codes W."""
+        """The reconstruction W H of codes W (the imputation of missing entries).
+
+        Parameters
+        ----------
+        W : array-like of shape (k, r)
+
+        Returns
+        -------
+        X_hat : ndarray of shape (k, n)
+        """
         self._check_fitted()
         return np.asarray(W) @ self.components_
 

@@ -107,7 +107,6 @@ try:  # scikit-learn is optional: with it, the estimators are genuine scikit-lea
 
 except ImportError:  # pragma: no cover - exercised without scikit-learn
     EstimatorMixin = _ParamsMixin  # type: ignore[misc,assignment]
-    from .base import NotFittedError as FitFirstError  # type: ignore[assignment]
 
 
 def _same(a: Any, b: Any) -> bool:

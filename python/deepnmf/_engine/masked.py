@@ -36,7 +36,7 @@ def check_mask(mask: Any, shape: tuple[int, int], dtype: Any, name: str = "mask"
     if sp.issparse(mask):
         mask = mask.toarray()
     M = np.asarray(mask)
-    if M.dtype == object or not (M.dtype.kind in "biuf"):
+    if M.dtype == object or M.dtype.kind not in "biuf":
         raise ValueError(f"{name} must be a boolean or numeric array, got dtype {M.dtype}")
     if M.shape != tuple(shape):
         raise ValueError(f"{name} has shape {M.shape}; it must have X's shape {tuple(shape)}")
@@ -113,7 +113,7 @@ def masked_input(X: Any, beta: float, mask: Any, missing_values: Any,
                      beta, X.dtype, name)
     scale = Scale.of(largest, beta, X.dtype)
     Xs = X if scale.unit else np.ascontiguousarray(scale.to_fit(X))
-    if M is None or bool((M == 1).all()):
+    if M is None or observed_at is None or bool((M == 1).all()):
         return DenseData(Xs), scale, Undetermined()
     undetermined = Undetermined(np.flatnonzero(~observed_at.any(axis=1)),
                                 np.flatnonzero(~observed_at.any(axis=0)))

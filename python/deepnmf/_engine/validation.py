@@ -94,7 +94,8 @@ def check_nonnegative(a: np.ndarray, name: str) -> None:
         raise ValueError(f"Found array with 0 sample(s) or 0 feature(s) (shape={a.shape}) while "
                          f"a minimum of 1 is required: {name} is empty; nothing to factorize")
     if not np.isfinite(a).all():
-        raise ValueError(f"{name} contains NaN or infinity; clean the data first")
+        raise ValueError(f"{name} contains NaN or infinity; clean the data first (missing "
+                         "entries: missing_values=np.nan or mask=, where the model takes them)")
     if (a < 0).any():
         raise ValueError(
             f"Negative values in data passed to deepnmf: {name} has negative entries "

@@ -85,6 +85,24 @@ CALLS = [
     ("nnls_bpp", lambda a, b, c, d, beta: _core.nnls_bpp(a, b, c, 0.0, beta, True, 2)),
     ("onmf_assign", lambda a, b, c, d, beta: _core.onmf_assign(
         a, b.ravel(), c.ravel(), np.zeros(len(a), np.int64), d.ravel(), np.zeros(len(a)), 2)),
+    # masks (a mask of any shape and values, an output aliasing an input) and the shared W
+    ("mu_h_masked", lambda a, b, c, d, beta: _core.mu_h_masked(a, d, b, c, beta, 2, True)),
+    ("mu_w_masked", lambda a, b, c, d, beta: _core.mu_w_masked(a, d, b, c, beta, 2, True)),
+    ("mu_w_masked_into_mask", lambda a, b, c, d, beta: _core.mu_w_masked(a, b, b, c, beta, 1, True)),
+    ("majorizer_w_masked", lambda a, b, c, d, beta: _core.majorizer_w_masked(
+        a, d, b, c, beta, np.empty_like(b), np.empty_like(b), 2, True)),
+    ("majorizer_h_masked", lambda a, b, c, d, beta: _core.majorizer_h_masked(
+        a, d, b, c, beta, np.empty_like(c), np.empty_like(c), 1, False)),
+    ("beta_divergence_wh_masked", lambda a, b, c, d, beta: _core.beta_divergence_wh_masked(
+        a, d, b, c, beta, 2)),
+    ("beta_divergence_masked", lambda a, b, c, d, beta: _core.beta_divergence_masked(a, b, c, beta, 2)),
+    ("shared_w_update", lambda a, b, c, d, beta: _core.shared_w_update(
+        a, b, c, beta, d, b, 1.0, 0.5, False, 2)),
+    ("shared_w_update_mediant", lambda a, b, c, d, beta: _core.shared_w_update(
+        a, b, c, 2.0, d, b, beta, 3.0, True, 1)),
+    ("shared_w_root", lambda a, b, c, d, beta: _core.shared_w_root(
+        float(a.ravel()[0]) if a.size else 1.0, 1.0, beta, float(b.ravel()[0]) if b.size else 0.0,
+        2.0, 1.5, 10.0)),
 ]
 
 
@@ -122,6 +140,13 @@ def consistent_calls(m, n, r):
                                                for k in range(r)]
     yield "rowsum_kl_transposed", lambda: _core.testing.rowsum_kl_transposed(Ht.T.copy().T.copy(), Ht.copy(), 2)
     yield "product", lambda: _core.product(W, H, C, 2)
+    M = (rng.random((m, n)) < 0.7).astype(np.float64)
+    for beta in (0.5, 1.0, 2.0):
+        yield "mu_h_masked", lambda: _core.mu_h_masked(Y, M, W, H.copy(), beta, 2, True)
+        yield "mu_w_masked", lambda: _core.mu_w_masked(Y, M, W.copy(), H, beta, 2, True)
+        yield "shared_w_update", lambda: _core.shared_w_update(W.copy(), P, Q, beta, Q, P, 1.5,
+                                                               2.0, False, 2)
+    yield "beta_divergence_wh_masked", lambda: _core.beta_divergence_wh_masked(Y, M, W, H, 1.0, 2)
     yield "onmf_assign", lambda: _core.onmf_assign(P, np.ones(r), np.ones(m), np.zeros(m, np.int64),
                                                    np.zeros(m), np.zeros(m), 2)
     yield "logdet_gram", lambda: _core.logdet_gram(W, 1.0)
