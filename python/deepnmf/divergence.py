@@ -50,12 +50,7 @@ def beta_divergence(A: Any, B: Any, beta: Any, *, mask: Any = None,
         raise ValueError("A contains infinity; the divergence of non-finite data is not defined")
     nt = resolve_n_threads(n_threads)
     if isinstance(B, tuple):
-        if len(B) != 2:
-            raise ValueError("B must be an array or a pair (W, H)")
-        W = as_float_array(B[0], "W", dtype=A.dtype)
-        H = as_float_array(B[1], "H", dtype=A.dtype)
-        if not (W >= 0).all() or not (H >= 0).all():
-            raise ValueError("W and H must be nonnegative and free of NaN")
+        W, H = _factor_pair(B, A.dtype)
         if b <= 0 and (A == 0).any():
             raise ValueError(
                 f"A has exact zeros and beta={b:g} <= 0: the beta-divergence is infinite there"
@@ -69,12 +64,7 @@ def _masked(A: np.ndarray, B: Any, b: float, mask: Any, nt: int) -> float:
     M = check_mask(mask, A.shape, A.dtype)
     check_observed(A, M > 0, b, "A")
     if isinstance(B, tuple):
-        if len(B) != 2:
-            raise ValueError("B must be an array or a pair (W, H)")
-        W = as_float_array(B[0], "W", dtype=A.dtype)
-        H = as_float_array(B[1], "H", dtype=A.dtype)
-        if not (W >= 0).all() or not (H >= 0).all():
-            raise ValueError("W and H must be nonnegative and free of NaN")
+        W, H = _factor_pair(B, A.dtype)
         return float(_core.beta_divergence_wh_masked(A, M, W, H, b, nt))
     B = as_float_array(B, "B", dtype=A.dtype)
     if B.shape != A.shape:
@@ -82,3 +72,14 @@ def _masked(A: np.ndarray, B: Any, b: float, mask: Any, nt: int) -> float:
     if not (B[M > 0] >= 0).all():
         raise ValueError("B must be nonnegative and free of NaN at the observed entries")
     return float(_core.beta_divergence_masked(A, B, M, b, nt))
+
+
+def _factor_pair(B: tuple, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """B = (W, H) in A's dtype, both nonnegative."""
+    if len(B) != 2:
+        raise ValueError("B must be an array or a pair (W, H)")
+    W = as_float_array(B[0], "W", dtype=dtype)
+    H = as_float_array(B[1], "H", dtype=dtype)
+    if not (W >= 0).all() or not (H >= 0).all():
+        raise ValueError("W and H must be nonnegative and free of NaN")
+    return W, H
