@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ._engine.base import warn
 from ._engine.data import DenseData, aligned, check_input
 from ._engine.driver import deferred_interrupt
 from ._engine.estimator import EstimatorMixin, FitFirstError
@@ -19,6 +20,7 @@ from ._engine.validation import (
     as_float_array,
     check_beta,
     check_choice,
+    check_factor,
     check_feature_names,
     check_positive_int,
     check_run_params,
@@ -277,8 +279,6 @@ class SemiSupervisedNMF(_ClassifierBase, EstimatorMixin):  # type: ignore[misc,v
         if self.init == "custom":
             if B is None:
                 raise ValueError("init='custom' needs W, H and B passed to fit()")
-            from ._engine.validation import check_factor
-
             B0 = check_factor(B, "B", (r, p), dtype).copy()
             return aligned(np.maximum(B0, np.finfo(dtype).eps), dtype, "C")
         seen = np.ones(Y.shape, bool) if L is None else L > 0
@@ -290,15 +290,14 @@ class SemiSupervisedNMF(_ClassifierBase, EstimatorMixin):  # type: ignore[misc,v
             return
         seen = ((L > 0) & (Y > 0)).any(axis=0)
         if not seen.all():
-            from ._engine.base import warn
-
             warn(f"classes {self.classes_[~seen].tolist()} have no labeled row: their column "
                  "of B has no data and they are never predicted", RuntimeWarning)
 
     # --------------------------------------------------------------- new data
     def transform(self, X: Any, *, mask: Any = None) -> np.ndarray:
         """The codes of new rows from their data alone: W minimizing the data term with H
-        fixed, by the (masked) W-updates to ``tol`` from scikit-learn's constant start.
+        fixed, by the (masked) W-updates from scikit-learn's constant start until the loss
+        stagnates (``tol``) or ``max_iter`` sweeps, as :meth:`BetaNMF.transform`.
 
         Parameters
         ----------
@@ -319,7 +318,7 @@ class SemiSupervisedNMF(_ClassifierBase, EstimatorMixin):  # type: ignore[misc,v
             raise ValueError(f"X has {data.shape[1]} features, but SemiSupervisedNMF is "
                              f"expecting {self.n_features_in_} features as input")
         W = mu_codes(data, self.components_, self.beta_, resolve_n_threads(self.n_threads),
-                     check_positive_int(self.max_iter, "max_iter") * 5, self.tol,
+                     check_positive_int(self.max_iter, "max_iter"), self.tol,
                      "SemiSupervisedNMF")
         return scale.to_caller(W)
 
