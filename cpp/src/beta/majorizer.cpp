@@ -7,23 +7,6 @@
 #include "deepnmf/core/finite.hpp"
 
 namespace deepnmf {
-namespace {
-
-/// P and Q must have `rows`×`cols` and share no memory with each other or the inputs.
-template <class T>
-void require_outputs(const MatRef<T>& P, const MatRef<T>& Q, Index rows, Index cols,
-                     const char* who, std::initializer_list<std::pair<Span, const char*>> inputs) {
-  require(P.rows() == rows && P.cols() == cols && Q.rows() == rows && Q.cols() == cols,
-          std::string(who) + ": P and Q must have shape " + shape_str(rows, cols) + ", got " +
-              shape_of(P) + " and " + shape_of(Q));
-  require_distinct(span_of(P), span_of(Q), who, "P", "Q");
-  for (const auto& [span, name] : inputs) {
-    require_distinct(span_of(P), span, who, "P", name);
-    require_distinct(span_of(Q), span, who, "Q", name);
-  }
-}
-
-}  // namespace
 
 template <class T>
 double majorizer_w(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H, double beta,
@@ -31,7 +14,7 @@ double majorizer_w(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H
   const Beta b(beta);
   require_supported_beta<T>(b, "majorizer_w");
   require_product_shapes(Y, W, H, "majorizer_w");
-  require_outputs<T>(P, Q, W.rows(), W.cols(), "majorizer_w",
+  require_outputs(P, Q, W.rows(), W.cols(), "majorizer_w",
                      {{span_of(Y), "Y"}, {span_of(W), "W"}, {span_of(H), "H"}});
   require_product_in_range<T>(W, H, "majorizer_w");
   // each block of rows [i0, i0 + mb) is written by the one thread that formed it
@@ -48,7 +31,7 @@ double majorizer_h(const CMatRef<T>& Y, const CMatRef<T>& W, const CMatRef<T>& H
   const Beta b(beta);
   require_supported_beta<T>(b, "majorizer_h");
   require_product_shapes(Y, W, H, "majorizer_h");
-  require_outputs<T>(P, Q, H.rows(), H.cols(), "majorizer_h",
+  require_outputs(P, Q, H.rows(), H.cols(), "majorizer_h",
                      {{span_of(Y), "Y"}, {span_of(W), "W"}, {span_of(H), "H"}});
   require_product_in_range<T>(W, H, "majorizer_h");
   return h_pass<T>(Y, W, H, b, n_threads, want_loss,
@@ -63,7 +46,7 @@ double majorizer_w_sparse(const Compressed<T, I>& Ycsr, const CMatRef<T>& W,
                           const CMatRef<T>& Ht, MatRef<T> P, MatRef<T> Q, int n_threads,
                           bool want_loss) {
   require_sparse_product_shapes(Ycsr, true, W, Ht, "majorizer_w");
-  require_outputs<T>(P, Q, W.rows(), W.cols(), "majorizer_w", {{span_of(W), "W"}, {span_of(Ht), "H"}});
+  require_outputs(P, Q, W.rows(), W.cols(), "majorizer_w", {{span_of(W), "W"}, {span_of(Ht), "H"}});
   require_distinct_from(span_of(P), Ycsr, "majorizer_w", "P");
   require_distinct_from(span_of(Q), Ycsr, "majorizer_w", "Q");
   require_product_in_range_t<T>(W, Ht, "majorizer_w");
@@ -79,7 +62,7 @@ double majorizer_h_sparse(const Compressed<T, I>& Ycsc, const CMatRef<T>& W,
                           const CMatRef<T>& Ht, MatRef<T> Pt, MatRef<T> Qt, int n_threads,
                           bool want_loss) {
   require_sparse_product_shapes(Ycsc, false, W, Ht, "majorizer_h");
-  require_outputs<T>(Pt, Qt, Ht.rows(), Ht.cols(), "majorizer_h",
+  require_outputs(Pt, Qt, Ht.rows(), Ht.cols(), "majorizer_h",
                      {{span_of(W), "W"}, {span_of(Ht), "H"}});
   require_distinct_from(span_of(Pt), Ycsc, "majorizer_h", "P");
   require_distinct_from(span_of(Qt), Ycsc, "majorizer_h", "Q");

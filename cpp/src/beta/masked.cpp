@@ -23,19 +23,6 @@ DenseWeights<T> weights_of(const CMatRef<T>& Y, const CMatRef<T>& M, const char*
   return DenseWeights<T>{M};
 }
 
-template <class T>
-void require_outputs(const MatRef<T>& P, const MatRef<T>& Q, Index rows, Index cols,
-                     const char* who, std::initializer_list<Span> inputs) {
-  require(P.rows() == rows && P.cols() == cols && Q.rows() == rows && Q.cols() == cols,
-          std::string(who) + ": P and Q must have shape " + shape_str(rows, cols) + ", got " +
-              shape_of(P) + " and " + shape_of(Q));
-  require_distinct(span_of(P), span_of(Q), who, "P", "Q");
-  for (const Span& s : inputs) {
-    require_distinct(span_of(P), s, who, "P", "an input");
-    require_distinct(span_of(Q), s, who, "Q", "an input");
-  }
-}
-
 }  // namespace
 
 template <class T>
@@ -90,8 +77,9 @@ double majorizer_w_masked(const CMatRef<T>& Y, const CMatRef<T>& M, const CMatRe
   require_supported_beta<T>(b, "majorizer_w");
   require_product_shapes(Y, W, H, "majorizer_w");
   const DenseWeights<T> wt = weights_of(Y, M, "majorizer_w");
-  require_outputs<T>(P, Q, W.rows(), W.cols(), "majorizer_w",
-                     {span_of(Y), span_of(M), span_of(W), span_of(H)});
+  require_outputs(P, Q, W.rows(), W.cols(), "majorizer_w",
+                  {{span_of(Y), "Y"}, {span_of(M), "mask"}, {span_of(W), "W"},
+                   {span_of(H), "H"}});
   require_product_in_range<T>(W, H, "majorizer_w");
   return w_pass<T>(
       Y, W, H, b, n_threads, want_loss,
@@ -110,8 +98,9 @@ double majorizer_h_masked(const CMatRef<T>& Y, const CMatRef<T>& M, const CMatRe
   require_supported_beta<T>(b, "majorizer_h");
   require_product_shapes(Y, W, H, "majorizer_h");
   const DenseWeights<T> wt = weights_of(Y, M, "majorizer_h");
-  require_outputs<T>(P, Q, H.rows(), H.cols(), "majorizer_h",
-                     {span_of(Y), span_of(M), span_of(W), span_of(H)});
+  require_outputs(P, Q, H.rows(), H.cols(), "majorizer_h",
+                  {{span_of(Y), "Y"}, {span_of(M), "mask"}, {span_of(W), "W"},
+                   {span_of(H), "H"}});
   require_product_in_range<T>(W, H, "majorizer_h");
   return h_pass<T>(
       Y, W, H, b, n_threads, want_loss,

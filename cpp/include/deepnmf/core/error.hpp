@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <sstream>
 #include <stdexcept>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <type_traits>
 
 #include "deepnmf/core/types.hpp"
@@ -95,6 +97,21 @@ inline void require_distinct(const Span& out, const Span& in, const std::string&
                              const char* out_name, const char* in_name) {
   require(!spans_overlap(out, in), who + ": " + out_name + " (updated in place) shares memory "
                                        "with " + in_name + "; pass separate arrays");
+}
+
+/// P and Q must have `rows`×`cols` and share no memory with each other or the inputs.
+/// (The majorizer primitives' outputs.)
+template <class M>
+void require_outputs(const M& P, const M& Q, Index rows, Index cols,
+                     const char* who, std::initializer_list<std::pair<Span, const char*>> inputs) {
+  require(P.rows() == rows && P.cols() == cols && Q.rows() == rows && Q.cols() == cols,
+          std::string(who) + ": P and Q must have shape " + shape_str(rows, cols) + ", got " +
+              shape_of(P) + " and " + shape_of(Q));
+  require_distinct(span_of(P), span_of(Q), who, "P", "Q");
+  for (const auto& [span, name] : inputs) {
+    require_distinct(span_of(P), span, who, "P", name);
+    require_distinct(span_of(Q), span, who, "Q", name);
+  }
 }
 
 /// Whether every entry of A is > 0 (NaN is not): one branch-free, vectorized sweep per row.
